@@ -1,0 +1,3 @@
+module github.com/warrenzk/warren
+
+go 1.26.8
