@@ -62,12 +62,12 @@ func TestCheckPasswordRejects(t *testing.T) {
 	bad := bytes.Clone(good)
 	bad[15] ^= 1
 	for name, pw := range map[string][]byte{
-		"flipped bit":  bad,
-		"short":        good[:15],
-		"long":         append(bytes.Clone(good), 0),
-		"empty":        nil,
-		"other id":     Password(id + 1),
-		"all zero":     make([]byte, PasswordLen),
+		"flipped bit": bad,
+		"short":       good[:15],
+		"long":        append(bytes.Clone(good), 0),
+		"empty":       nil,
+		"other id":    Password(id + 1),
+		"all zero":    make([]byte, PasswordLen),
 	} {
 		if CheckPassword(id, pw) {
 			t.Errorf("%s: CheckPassword accepted %x", name, pw)
