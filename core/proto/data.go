@@ -6,7 +6,10 @@ type Id struct {
 	ID     string
 }
 
+// Encode appends the record to e.
 func (r *Id) Encode(e *Encoder) { e.String(r.Scheme); e.String(r.ID) }
+
+// Decode reads the record from d.
 func (r *Id) Decode(d *Decoder) { r.Scheme = d.String(); r.ID = d.String() }
 
 // ACL grants Perms to the identities that Id matches.
@@ -15,7 +18,10 @@ type ACL struct {
 	ID    Id
 }
 
+// Encode appends the record to e.
 func (r *ACL) Encode(e *Encoder) { e.Int(r.Perms); r.ID.Encode(e) }
+
+// Decode reads the record from d.
 func (r *ACL) Decode(d *Decoder) { r.Perms = d.Int(); r.ID.Decode(d) }
 
 // Well-known ACL lists (ZooDefs.Ids).
@@ -93,6 +99,7 @@ type Stat struct {
 	Pzxid          int64 // zxid of the last change to the children
 }
 
+// Encode appends the record to e.
 func (r *Stat) Encode(e *Encoder) {
 	e.Long(r.Czxid)
 	e.Long(r.Mzxid)
@@ -107,6 +114,7 @@ func (r *Stat) Encode(e *Encoder) {
 	e.Long(r.Pzxid)
 }
 
+// Decode reads the record from d.
 func (r *Stat) Decode(d *Decoder) {
 	r.Czxid = d.Long()
 	r.Mzxid = d.Long()
@@ -134,6 +142,7 @@ type StatPersisted struct {
 	Pzxid          int64
 }
 
+// Encode appends the record to e.
 func (r *StatPersisted) Encode(e *Encoder) {
 	e.Long(r.Czxid)
 	e.Long(r.Mzxid)
@@ -146,6 +155,7 @@ func (r *StatPersisted) Encode(e *Encoder) {
 	e.Long(r.Pzxid)
 }
 
+// Decode reads the record from d.
 func (r *StatPersisted) Decode(d *Decoder) {
 	r.Czxid = d.Long()
 	r.Mzxid = d.Long()

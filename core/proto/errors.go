@@ -81,6 +81,7 @@ var errNames = map[Err]string{
 	ErrThrottled:                "operation throttled",
 }
 
+// Error returns the code's name, as "zk: node does not exist".
 func (e Err) Error() string {
 	if s, ok := errNames[e]; ok {
 		return "zk: " + s

@@ -6,7 +6,10 @@ type RequestHeader struct {
 	Type Op
 }
 
+// Encode appends the record to e.
 func (r *RequestHeader) Encode(e *Encoder) { e.Int(r.Xid); e.Int(int32(r.Type)) }
+
+// Decode reads the record from d.
 func (r *RequestHeader) Decode(d *Decoder) { r.Xid = d.Int(); r.Type = Op(d.Int()) }
 
 // ReplyHeader precedes every server reply; Zxid is the server's last
@@ -17,7 +20,10 @@ type ReplyHeader struct {
 	Err  Err
 }
 
+// Encode appends the record to e.
 func (r *ReplyHeader) Encode(e *Encoder) { e.Int(r.Xid); e.Long(r.Zxid); e.Int(int32(r.Err)) }
+
+// Decode reads the record from d.
 func (r *ReplyHeader) Decode(d *Decoder) { r.Xid = d.Int(); r.Zxid = d.Long(); r.Err = Err(d.Int()) }
 
 // ConnectRequest is the first frame a client sends. Old clients (and
@@ -33,6 +39,7 @@ type ConnectRequest struct {
 	HasReadOnly     bool
 }
 
+// Encode appends the record to e.
 func (r *ConnectRequest) Encode(e *Encoder) {
 	e.Int(r.ProtocolVersion)
 	e.Long(r.LastZxidSeen)
@@ -44,6 +51,7 @@ func (r *ConnectRequest) Encode(e *Encoder) {
 	}
 }
 
+// Decode reads the record from d.
 func (r *ConnectRequest) Decode(d *Decoder) {
 	r.ProtocolVersion = d.Int()
 	r.LastZxidSeen = d.Long()
@@ -67,6 +75,7 @@ type ConnectResponse struct {
 	HasReadOnly     bool
 }
 
+// Encode appends the record to e.
 func (r *ConnectResponse) Encode(e *Encoder) {
 	e.Int(r.ProtocolVersion)
 	e.Int(r.TimeOut)
@@ -77,6 +86,7 @@ func (r *ConnectResponse) Encode(e *Encoder) {
 	}
 }
 
+// Decode reads the record from d.
 func (r *ConnectResponse) Decode(d *Decoder) {
 	r.ProtocolVersion = d.Int()
 	r.TimeOut = d.Int()
@@ -95,11 +105,14 @@ type WatcherEvent struct {
 	Path  string
 }
 
+// Encode appends the record to e.
 func (r *WatcherEvent) Encode(e *Encoder) {
 	e.Int(int32(r.Type))
 	e.Int(int32(r.State))
 	e.String(r.Path)
 }
+
+// Decode reads the record from d.
 func (r *WatcherEvent) Decode(d *Decoder) {
 	r.Type = EventType(d.Int())
 	r.State = KeeperState(d.Int())

@@ -56,6 +56,7 @@ var opNames = map[Op]string{
 	OpCloseSession: "closeSession", OpError: "error",
 }
 
+// String returns ZooKeeper's name for the opcode, or "unknown".
 func (o Op) String() string {
 	if s, ok := opNames[o]; ok {
 		return s

@@ -9,6 +9,7 @@ type TxnHeader struct {
 	Type     Op    // txn type; OpError for a failed write
 }
 
+// Encode appends the record to e.
 func (r *TxnHeader) Encode(e *Encoder) {
 	e.Long(r.ClientID)
 	e.Int(r.Cxid)
@@ -17,6 +18,7 @@ func (r *TxnHeader) Encode(e *Encoder) {
 	e.Int(int32(r.Type))
 }
 
+// Decode reads the record from d.
 func (r *TxnHeader) Decode(d *Decoder) {
 	r.ClientID = d.Long()
 	r.Cxid = d.Int()
@@ -34,6 +36,7 @@ type CreateTxn struct {
 	ParentCversion int32
 }
 
+// Encode appends the record to e.
 func (r *CreateTxn) Encode(e *Encoder) {
 	e.String(r.Path)
 	e.Buffer(r.Data)
@@ -42,6 +45,7 @@ func (r *CreateTxn) Encode(e *Encoder) {
 	e.Int(r.ParentCversion)
 }
 
+// Decode reads the record from d.
 func (r *CreateTxn) Decode(d *Decoder) {
 	r.Path = d.String()
 	r.Data = d.Buffer()
@@ -58,6 +62,7 @@ type CreateContainerTxn struct {
 	ParentCversion int32
 }
 
+// Encode appends the record to e.
 func (r *CreateContainerTxn) Encode(e *Encoder) {
 	e.String(r.Path)
 	e.Buffer(r.Data)
@@ -65,6 +70,7 @@ func (r *CreateContainerTxn) Encode(e *Encoder) {
 	e.Int(r.ParentCversion)
 }
 
+// Decode reads the record from d.
 func (r *CreateContainerTxn) Decode(d *Decoder) {
 	r.Path = d.String()
 	r.Data = d.Buffer()
@@ -81,6 +87,7 @@ type CreateTTLTxn struct {
 	TTL            int64
 }
 
+// Encode appends the record to e.
 func (r *CreateTTLTxn) Encode(e *Encoder) {
 	e.String(r.Path)
 	e.Buffer(r.Data)
@@ -89,6 +96,7 @@ func (r *CreateTTLTxn) Encode(e *Encoder) {
 	e.Long(r.TTL)
 }
 
+// Decode reads the record from d.
 func (r *CreateTTLTxn) Decode(d *Decoder) {
 	r.Path = d.String()
 	r.Data = d.Buffer()
@@ -100,7 +108,10 @@ func (r *CreateTTLTxn) Decode(d *Decoder) {
 // DeleteTxn is the txn of delete and deleteContainer.
 type DeleteTxn struct{ Path string }
 
+// Encode appends the record to e.
 func (r *DeleteTxn) Encode(e *Encoder) { e.String(r.Path) }
+
+// Decode reads the record from d.
 func (r *DeleteTxn) Decode(d *Decoder) { r.Path = d.String() }
 
 // SetDataTxn is the txn of setData; Version is the node's new version.
@@ -110,7 +121,10 @@ type SetDataTxn struct {
 	Version int32
 }
 
+// Encode appends the record to e.
 func (r *SetDataTxn) Encode(e *Encoder) { e.String(r.Path); e.Buffer(r.Data); e.Int(r.Version) }
+
+// Decode reads the record from d.
 func (r *SetDataTxn) Decode(d *Decoder) {
 	r.Path = d.String()
 	r.Data = d.Buffer()
@@ -123,7 +137,10 @@ type CheckVersionTxn struct {
 	Version int32
 }
 
+// Encode appends the record to e.
 func (r *CheckVersionTxn) Encode(e *Encoder) { e.String(r.Path); e.Int(r.Version) }
+
+// Decode reads the record from d.
 func (r *CheckVersionTxn) Decode(d *Decoder) { r.Path = d.String(); r.Version = d.Int() }
 
 // SetACLTxn is the txn of setACL; Version is the node's new aversion.
@@ -133,7 +150,10 @@ type SetACLTxn struct {
 	Version int32
 }
 
+// Encode appends the record to e.
 func (r *SetACLTxn) Encode(e *Encoder) { e.String(r.Path); EncodeACLs(e, r.ACL); e.Int(r.Version) }
+
+// Decode reads the record from d.
 func (r *SetACLTxn) Decode(d *Decoder) {
 	r.Path = d.String()
 	r.ACL = DecodeACLs(d)
@@ -143,18 +163,25 @@ func (r *SetACLTxn) Decode(d *Decoder) {
 // ErrorTxn records a failed write, which consumes a zxid like ZooKeeper's.
 type ErrorTxn struct{ Err Err }
 
+// Encode appends the record to e.
 func (r *ErrorTxn) Encode(e *Encoder) { e.Int(int32(r.Err)) }
+
+// Decode reads the record from d.
 func (r *ErrorTxn) Decode(d *Decoder) { r.Err = Err(d.Int()) }
 
 // CreateSessionTxn opens a global session.
 type CreateSessionTxn struct{ TimeOut int32 }
 
+// Encode appends the record to e.
 func (r *CreateSessionTxn) Encode(e *Encoder) { e.Int(r.TimeOut) }
+
+// Decode reads the record from d.
 func (r *CreateSessionTxn) Decode(d *Decoder) { r.TimeOut = d.Int() }
 
 // CloseSessionTxn closes a session; Paths lists the ephemerals to delete.
 type CloseSessionTxn struct{ Paths []string }
 
+// Encode appends the record to e.
 func (r *CloseSessionTxn) Encode(e *Encoder) { e.Strings(r.Paths) }
 
 // Decode accepts the empty body older servers write for closeSession.
@@ -172,19 +199,29 @@ type Txn struct {
 	Data []byte
 }
 
+// Encode appends the record to e.
 func (r *Txn) Encode(e *Encoder) { e.Int(int32(r.Type)); e.Buffer(r.Data) }
+
+// Decode reads the record from d.
 func (r *Txn) Decode(d *Decoder) { r.Type = Op(d.Int()); r.Data = d.Buffer() }
 
 // MultiTxn is the txn of a multi: every sub-txn, or ErrorTxns if it failed.
+// Nil Txns is written as a null vector (-1), as Decode returns it.
 type MultiTxn struct{ Txns []Txn }
 
+// Encode appends the record to e.
 func (r *MultiTxn) Encode(e *Encoder) {
+	if r.Txns == nil {
+		e.Int(-1)
+		return
+	}
 	e.Int(int32(len(r.Txns)))
 	for i := range r.Txns {
 		r.Txns[i].Encode(e)
 	}
 }
 
+// Decode reads the record from d.
 func (r *MultiTxn) Decode(d *Decoder) {
 	n := d.VectorLen(8)
 	if n < 0 || d.Err() != nil {
@@ -203,10 +240,14 @@ type TxnDigest struct {
 	TreeDigest int64
 }
 
+// Encode appends the record to e.
 func (r *TxnDigest) Encode(e *Encoder) { e.Int(r.Version); e.Long(r.TreeDigest) }
+
+// Decode reads the record from d.
 func (r *TxnDigest) Decode(d *Decoder) { r.Version = d.Int(); r.TreeDigest = d.Long() }
 
-// TxnRecord returns an empty record for a txn type, or nil if unknown.
+// TxnRecord returns an empty record for a txn type, or nil if unknown. A
+// reconfig is logged as a SetDataTxn of /zookeeper/config.
 func TxnRecord(t Op) Record {
 	switch t {
 	case OpCreate, OpCreate2:
@@ -217,7 +258,7 @@ func TxnRecord(t Op) Record {
 		return &CreateTTLTxn{}
 	case OpDelete, OpDeleteContainer:
 		return &DeleteTxn{}
-	case OpSetData:
+	case OpSetData, OpReconfig:
 		return &SetDataTxn{}
 	case OpCheck:
 		return &CheckVersionTxn{}
