@@ -1,0 +1,401 @@
+// Package tree is the in-memory znode tree: znodes with their data, ACLs and
+// stats, the per-session ephemeral index, the container and TTL sets that the
+// container manager scans, quota accounting, and the snapshot format. It
+// follows Apache ZooKeeper's DataTree: committed txns are applied in zxid
+// order by Apply, reads run concurrently with each other, and watch events
+// are handed to a watch.Manager under the same lock that orders the change,
+// so that no reply can reflect a change before its event is queued.
+package tree
+
+import (
+	"slices"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/warrenzk/warren/core/proto"
+	"github.com/warrenzk/warren/core/watch"
+)
+
+// The system znodes every tree has.
+const (
+	RootPath      = "/"
+	ZookeeperPath = "/zookeeper"        // ZooKeeper's "proc" node
+	QuotaPath     = "/zookeeper/quota"  // quota limits and stats live below
+	ConfigPath    = "/zookeeper/config" // the ensemble's dynamic config; world-readable only
+)
+
+// Options configures a Tree.
+type Options struct {
+	// ExtendedTypes enables TTL nodes (zookeeper.extendedTypesEnabled): an
+	// ephemeralOwner carrying the extended marker is a TTL, not a session.
+	ExtendedTypes bool
+	// Watches receives the watches reads set and the events Apply fires;
+	// nil means the tree keeps no watches.
+	Watches *watch.Manager
+}
+
+// znode is one node. Its child names are substrings of the children's own
+// paths, so a name costs no extra bytes.
+type znode struct {
+	data     []byte // never modified in place: setData replaces it
+	acl      int64  // id in the ACL cache
+	stat     proto.StatPersisted
+	children map[string]struct{} // nil when there are none
+}
+
+// Tree is the znode tree. Reads take a read lock; Apply takes the write lock.
+type Tree struct {
+	mu       sync.RWMutex
+	extended bool
+	watches  *watch.Manager
+
+	nodes      map[string]*znode // by path; the root is "/"
+	acls       aclCache
+	ephemerals map[int64]map[string]struct{} // session → paths
+	containers map[string]struct{}
+	ttls       map[string]struct{}
+	quotas     map[string]struct{} // paths that have a quota limit node
+	dataSize   int64               // DataTree.cachedApproximateDataSize
+
+	lastZxid atomic.Int64
+}
+
+// New returns a tree holding what a fresh ZooKeeper DataTree holds: "/",
+// "/zookeeper", "/zookeeper/quota" and "/zookeeper/config", with empty data
+// and zero stats. The config node is readable by anyone and writable by no
+// one (ZOOKEEPER-2014): ZooKeeper sets READ_ACL_UNSAFE on it with setACL
+// version -1, so its aversion is -1.
+func New(opts Options) *Tree {
+	t := newEmpty(opts)
+	root := &znode{data: []byte{}, acl: openACLID}
+	t.nodes[RootPath] = root
+	proc := t.attach(root, ZookeeperPath, &znode{data: []byte{}, acl: openACLID})
+	t.attach(proc, QuotaPath, &znode{data: []byte{}, acl: openACLID})
+	cfg := t.attach(proc, ConfigPath, &znode{data: []byte{}, acl: openACLID})
+	cfg.acl = t.acls.intern(proto.ReadACLUnsafe)
+	cfg.stat.Aversion = -1
+	t.dataSize = t.computeDataSize()
+	return t
+}
+
+func newEmpty(opts Options) *Tree {
+	return &Tree{
+		extended:   opts.ExtendedTypes,
+		watches:    opts.Watches,
+		nodes:      make(map[string]*znode),
+		acls:       newACLCache(),
+		ephemerals: make(map[int64]map[string]struct{}),
+		containers: make(map[string]struct{}),
+		ttls:       make(map[string]struct{}),
+		quotas:     make(map[string]struct{}),
+	}
+}
+
+// attach links n under parent as path and indexes it; no stat changes.
+func (t *Tree) attach(parent *znode, path string, n *znode) *znode {
+	if parent.children == nil {
+		parent.children = make(map[string]struct{}, 1)
+	}
+	parent.children[Base(path)] = struct{}{}
+	t.nodes[path] = n
+	return n
+}
+
+// get finds a node. The empty path is the root, as in ZooKeeper, whose
+// DataTree maps the root under both "" and "/" (so exists("") answers).
+func (t *Tree) get(path string) *znode {
+	if path == "" {
+		path = RootPath
+	}
+	return t.nodes[path]
+}
+
+// stat is a node's Stat as clients see it (DataNode.copyStat): the stored
+// cversion counts creates only, and the client's cversion counts creates and
+// deletes, so it is 2*cversion - numChildren; container and TTL markers read
+// as ephemeralOwner 0.
+func (t *Tree) stat(n *znode) proto.Stat {
+	nc := int32(len(n.children))
+	owner := n.stat.EphemeralOwner
+	if OwnerType(owner, t.extended) != EphemeralNormal {
+		owner = 0
+	}
+	return proto.Stat{
+		Czxid:          n.stat.Czxid,
+		Mzxid:          n.stat.Mzxid,
+		Ctime:          n.stat.Ctime,
+		Mtime:          n.stat.Mtime,
+		Version:        n.stat.Version,
+		Cversion:       n.stat.Cversion*2 - nc,
+		Aversion:       n.stat.Aversion,
+		EphemeralOwner: owner,
+		DataLength:     int32(len(n.data)),
+		NumChildren:    nc,
+		Pzxid:          n.stat.Pzxid,
+	}
+}
+
+// GetData returns a node's data and stat, registering a one-shot data watch
+// for w (if not nil) under the read lock. The data must not be modified.
+func (t *Tree) GetData(path string, w watch.Watcher) ([]byte, proto.Stat, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	n := t.get(path)
+	if n == nil {
+		return nil, proto.Stat{}, proto.ErrNoNode
+	}
+	if w != nil && t.watches != nil {
+		t.watches.AddData(path, w)
+	}
+	return n.data, t.stat(n), nil
+}
+
+// Exists returns a node's stat. With w it registers a data watch if the node
+// exists and an exist watch (fired by NodeCreated) if it does not.
+func (t *Tree) Exists(path string, w watch.Watcher) (proto.Stat, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	n := t.get(path)
+	if w != nil && t.watches != nil {
+		if n != nil {
+			t.watches.AddData(path, w)
+		} else {
+			t.watches.AddExist(path, w)
+		}
+	}
+	if n == nil {
+		return proto.Stat{}, proto.ErrNoNode
+	}
+	return t.stat(n), nil
+}
+
+// GetChildren returns a node's child names, sorted (ZooKeeper's order is a
+// hash set's; any order is legal), and its stat, registering a one-shot child
+// watch for w (if not nil).
+func (t *Tree) GetChildren(path string, w watch.Watcher) ([]string, proto.Stat, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	n := t.get(path)
+	if n == nil {
+		return nil, proto.Stat{}, proto.ErrNoNode
+	}
+	if w != nil && t.watches != nil {
+		t.watches.AddChild(path, w)
+	}
+	return sortedKeys(n.children), t.stat(n), nil
+}
+
+func sortedKeys(m map[string]struct{}) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// GetACL returns a copy of a node's ACL and its stat.
+func (t *Tree) GetACL(path string) ([]proto.ACL, proto.Stat, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	n := t.get(path)
+	if n == nil {
+		return nil, proto.Stat{}, proto.ErrNoNode
+	}
+	return slices.Clone(t.acls.get(n.acl)), t.stat(n), nil
+}
+
+// AllChildrenNumber counts all descendants of a node, as
+// getAllChildrenNumber: for "/" that includes the /zookeeper nodes.
+func (t *Tree) AllChildrenNumber(path string) (int32, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	n := t.get(path)
+	if n == nil {
+		return 0, proto.ErrNoNode
+	}
+	if path == RootPath || path == "" {
+		return int32(len(t.nodes) - 1), nil
+	}
+	var count int32
+	stack := []string{path}
+	for len(stack) > 0 {
+		p := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for name := range t.nodes[p].children {
+			count++
+			stack = append(stack, p+"/"+name)
+		}
+	}
+	return count, nil
+}
+
+// Ephemerals returns the paths of a session's ephemeral nodes, sorted.
+func (t *Tree) Ephemerals(session int64) []string {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return sortedKeys(t.ephemerals[session])
+}
+
+// AllEphemerals returns every session's ephemeral paths, each list sorted,
+// for the dump word.
+func (t *Tree) AllEphemerals() map[int64][]string {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	out := make(map[int64][]string, len(t.ephemerals))
+	for s, paths := range t.ephemerals {
+		out[s] = sortedKeys(paths)
+	}
+	return out
+}
+
+// NodeInfo is what the request preprocessor needs to know about a node.
+type NodeInfo struct {
+	Stat        proto.StatPersisted // as stored: cversion counts creates, owner markers kept
+	NumChildren int32
+	ACL         []proto.ACL // shared: must not be modified
+	DataLength  int32
+}
+
+// Lookup returns a node's stored stat, child count, ACL and data length.
+func (t *Tree) Lookup(path string) (NodeInfo, bool) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	n := t.get(path)
+	if n == nil {
+		return NodeInfo{}, false
+	}
+	return NodeInfo{
+		Stat:        n.stat,
+		NumChildren: int32(len(n.children)),
+		ACL:         t.acls.get(n.acl),
+		DataLength:  int32(len(n.data)),
+	}, true
+}
+
+// SetWatches re-registers a reconnecting client's watches (setWatches and
+// setWatches2) as DataTree.setWatches: a watch whose node changed after
+// relZxid fires at once (NodeDeleted or NodeDataChanged for data watches,
+// NodeCreated for exist watches, NodeDeleted or NodeChildrenChanged for child
+// watches) instead of being registered; persistent and recursive watches are
+// registered unconditionally.
+func (t *Tree) SetWatches(relZxid int64, data, exist, child, persistent, recursive []string, w watch.Watcher) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	notify := func(typ proto.EventType, path string) {
+		w.Notify(proto.WatcherEvent{Type: typ, State: proto.StateSyncConnected, Path: path})
+	}
+	m := t.watches
+	for _, p := range data {
+		switch n := t.get(p); {
+		case n == nil:
+			notify(proto.EventNodeDeleted, p)
+		case n.stat.Mzxid > relZxid:
+			notify(proto.EventNodeDataChanged, p)
+		case m != nil:
+			m.AddData(p, w)
+		}
+	}
+	for _, p := range exist {
+		switch n := t.get(p); {
+		case n != nil:
+			notify(proto.EventNodeCreated, p)
+		case m != nil:
+			m.AddExist(p, w)
+		}
+	}
+	for _, p := range child {
+		switch n := t.get(p); {
+		case n == nil:
+			notify(proto.EventNodeDeleted, p)
+		case n.stat.Pzxid > relZxid:
+			notify(proto.EventNodeChildrenChanged, p)
+		case m != nil:
+			m.AddChild(p, w)
+		}
+	}
+	if m == nil {
+		return
+	}
+	for _, p := range persistent {
+		m.AddPersistent(p, w, false)
+	}
+	for _, p := range recursive {
+		m.AddPersistent(p, w, true)
+	}
+}
+
+// ContainerCandidates lists, sorted, the nodes the container manager should
+// delete (ContainerManager.getCandidates): containers without children whose
+// cversion is above 0 (they had a child once), and TTL nodes without
+// children not modified for longer than their TTL at nowMs.
+func (t *Tree) ContainerCandidates(nowMs int64) []string {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	var out []string
+	for p := range t.containers {
+		if n := t.nodes[p]; n != nil && len(n.children) == 0 && n.stat.Cversion > 0 {
+			out = append(out, p)
+		}
+	}
+	for p := range t.ttls {
+		n := t.nodes[p]
+		if n == nil || len(n.children) != 0 {
+			continue
+		}
+		if ttl, ok := OwnerTTL(n.stat.EphemeralOwner); ok && ttl != 0 && nowMs-n.stat.Mtime > ttl {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// LastZxid is the zxid of the last txn applied (or of the loaded snapshot).
+func (t *Tree) LastZxid() int64 { return t.lastZxid.Load() }
+
+// SetLastZxid records the zxid a loaded snapshot is known to include; the
+// snapshot format itself does not carry it.
+func (t *Tree) SetLastZxid(zxid int64) { t.lastZxid.Store(zxid) }
+
+// NodeCount is the znode count as ZooKeeper reports it (zk_znode_count,
+// "Node count"): one more than the number of znodes, because its DataTree
+// maps the root under both "" and "/". A fresh tree reports 5.
+func (t *Tree) NodeCount() int {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return len(t.nodes) + 1
+}
+
+// ApproximateDataSize is zk_approximate_data_size: the sum over znodes of
+// path length plus data length, maintained as ZooKeeper maintains its cached
+// value (the root counts under "" and "/"; quota stat rewrites do not count).
+func (t *Tree) ApproximateDataSize() int64 {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.dataSize
+}
+
+// computeDataSize is DataTree.approximateDataSize.
+func (t *Tree) computeDataSize() int64 {
+	var size int64
+	for p, n := range t.nodes {
+		size += int64(len(p) + len(n.data))
+	}
+	if root := t.nodes[RootPath]; root != nil {
+		size += int64(len(root.data)) // the "" alias
+	}
+	return size
+}
+
+// EphemeralCount is the number of ephemeral nodes (zk_ephemerals_count).
+func (t *Tree) EphemeralCount() int {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	n := 0
+	for _, paths := range t.ephemerals {
+		n += len(paths)
+	}
+	return n
+}
