@@ -1,0 +1,371 @@
+package server
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/warrenzk/warren/auth"
+	"github.com/warrenzk/warren/core/proto"
+	"github.com/warrenzk/warren/core/session"
+)
+
+// slot holds one request's place in its connection's reply order. A write's
+// slot is filled when the write applies; a read queued behind a write runs
+// when its slot reaches the head.
+type slot struct {
+	done  bool
+	frame []byte   // the reply, or nil for none
+	read  *request // a read waiting for earlier requests
+	close bool     // close the connection after this reply
+}
+
+// conn is one client connection: a reader goroutine that decodes requests
+// and a writer goroutine that sends every queued reply in one write.
+type conn struct {
+	srv  *Server
+	nc   net.Conn
+	info auth.ConnInfo
+
+	sid            atomic.Int64 // the session, once the connect is accepted
+	timeout        time.Duration
+	closingSession atomic.Bool // the client sent closeSession
+
+	mu   sync.Mutex // guards fifo and ids; see the lock order in server.go
+	fifo []*slot
+	ids  []proto.Id
+
+	outMu      sync.Mutex
+	out        []byte // replies queued for the writer
+	flushClose bool   // close once out is written
+	wake       chan struct{}
+
+	closeOnce sync.Once
+	closed    chan struct{}
+	reason    string
+
+	// counters for cons/stat
+	received, sent atomic.Int64
+	opened         time.Time
+	lastZxid       atomic.Int64
+}
+
+func newConn(s *Server, nc net.Conn) *conn {
+	c := &conn{
+		srv:    s,
+		nc:     nc,
+		info:   auth.ConnInfo{RemoteAddr: nc.RemoteAddr()},
+		wake:   make(chan struct{}, 1),
+		closed: make(chan struct{}),
+		opened: s.cfg.Now(),
+	}
+	c.ids = s.checker.ConnectIDs(c.info)
+	return c
+}
+
+func (c *conn) sessionID() int64 { return c.sid.Load() }
+
+// Notify queues a watch event; it implements watch.Watcher and never blocks.
+func (c *conn) Notify(ev proto.WatcherEvent) {
+	e := proto.NewEncoder(make([]byte, 4, 32+len(ev.Path)))
+	hdr := proto.ReplyHeader{Xid: proto.XidNotification, Zxid: -1}
+	hdr.Encode(e)
+	ev.Encode(e)
+	c.send(frameLen(e.Bytes()))
+}
+
+// send queues a frame for the writer. A client that stops reading is cut
+// off once MaxPendingBytes are waiting for it.
+func (c *conn) send(frame []byte) {
+	c.outMu.Lock()
+	if len(c.out)+len(frame) > c.srv.cfg.MaxPendingBytes {
+		c.outMu.Unlock()
+		c.srv.log.Warn("client is not reading its replies; closing the connection",
+			"remote", c.nc.RemoteAddr().String(), "pending_bytes", len(c.out))
+		go c.close("slow consumer")
+		return
+	}
+	c.out = append(c.out, frame...)
+	c.outMu.Unlock()
+	c.sent.Add(1)
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// sendAndClose queues a last frame and closes the connection once written.
+func (c *conn) sendAndClose(frame []byte) {
+	c.outMu.Lock()
+	c.out = append(c.out, frame...)
+	c.flushClose = true
+	c.outMu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (c *conn) writeLoop() {
+	defer c.srv.connWG.Done()
+	var spare []byte
+	for {
+		select {
+		case <-c.wake:
+		case <-c.closed:
+			return
+		}
+		c.outMu.Lock()
+		buf, closeAfter := c.out, c.flushClose
+		c.out = spare[:0]
+		c.outMu.Unlock()
+		if len(buf) > 0 {
+			c.nc.SetWriteDeadline(time.Now().Add(c.writeTimeout()))
+			if _, err := c.nc.Write(buf); err != nil {
+				c.close(fmt.Sprintf("write: %v", err))
+				return
+			}
+		}
+		if closeAfter {
+			c.close("closed after last reply")
+			return
+		}
+		if cap(buf) <= 1<<20 {
+			spare = buf[:0]
+		} else {
+			spare = nil // let a big buffer go
+		}
+	}
+}
+
+func (c *conn) writeTimeout() time.Duration {
+	if c.timeout > 0 {
+		return c.timeout
+	}
+	return c.srv.cfg.MaxSessionTimeout
+}
+
+// close tears the connection down; the session lives on until it expires.
+func (c *conn) close(reason string) {
+	c.closeOnce.Do(func() {
+		c.reason = reason
+		close(c.closed)
+		c.nc.Close()
+		c.srv.watches.RemoveWatcher(c)
+		if id := c.sessionID(); id != 0 {
+			c.srv.sessions.detach(id, c)
+		}
+		c.srv.forget(c)
+		c.srv.log.Debug("connection closed", "remote", c.nc.RemoteAddr().String(),
+			"session", fmt.Sprintf("0x%x", c.sessionID()), "reason", reason)
+	})
+}
+
+func (c *conn) readLoop() {
+	defer c.srv.connWG.Done()
+	defer c.close("read loop ended")
+	br := bufio.NewReaderSize(c.nc, 64<<10)
+	first := true
+	var lenBuf [4]byte
+	for {
+		c.nc.SetReadDeadline(time.Now().Add(c.readTimeout()))
+		if _, err := io.ReadFull(br, lenBuf[:]); err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				c.srv.log.Debug("read failed", "remote", c.nc.RemoteAddr().String(), "err", err)
+			}
+			return
+		}
+		if first && c.srv.isFourLetterWord(lenBuf[:]) {
+			c.fourLetterWord(string(lenBuf[:]))
+			return
+		}
+		n := int32(binary.BigEndian.Uint32(lenBuf[:]))
+		if n < 0 || int(n) > c.srv.cfg.MaxBuffer {
+			c.srv.log.Warn("frame length out of range; closing the connection (raise jute.maxbuffer if clients legitimately send this much)",
+				"remote", c.nc.RemoteAddr().String(), "length", n, "max", c.srv.cfg.MaxBuffer)
+			return
+		}
+		frame := make([]byte, n)
+		if _, err := io.ReadFull(br, frame); err != nil {
+			return
+		}
+		c.received.Add(1)
+		c.srv.stats.received.Add(1)
+		if first {
+			first = false
+			if !c.connect(frame) {
+				return
+			}
+			continue
+		}
+		if !c.handle(frame) {
+			return
+		}
+	}
+}
+
+// readTimeout bounds silence: a session's client pings every third of its
+// timeout, so a connection silent for the whole timeout is dead.
+func (c *conn) readTimeout() time.Duration {
+	if c.timeout > 0 {
+		return c.timeout
+	}
+	return c.srv.cfg.MaxSessionTimeout
+}
+
+// connect handles the ConnectRequest. It returns false to close.
+func (c *conn) connect(frame []byte) bool {
+	var req proto.ConnectRequest
+	d := proto.NewDecoder(frame)
+	req.Decode(d)
+	if d.Err() != nil {
+		c.srv.log.Info("bad connect request; closing (is this a ZooKeeper client?)",
+			"remote", c.nc.RemoteAddr().String(), "err", d.Err())
+		return false
+	}
+	cfg := &c.srv.cfg
+	timeout := time.Duration(req.TimeOut) * time.Millisecond
+	timeout = max(cfg.MinSessionTimeout, min(timeout, cfg.MaxSessionTimeout))
+	c.timeout = timeout
+
+	if req.SessionID == 0 {
+		id := c.srv.ids.Next()
+		c.sid.Store(id)
+		r := &request{conn: c, session: id, op: proto.OpCreateSession, timeout: int32(timeout.Milliseconds()),
+			start: c.srv.cfg.Now(), body: &connectEcho{hasReadOnly: req.HasReadOnly}}
+		r.slot = c.enqueue()
+		c.srv.submit(r)
+		return true
+	}
+
+	if session.CheckPassword(req.SessionID, req.Passwd) {
+		if old, ok := c.srv.sessions.attach(req.SessionID, c); ok {
+			c.sid.Store(req.SessionID)
+			if old != nil {
+				old.close("session moved to another connection")
+			}
+			c.send(c.connectResponse(req.SessionID, req.HasReadOnly))
+			return true
+		}
+	}
+	c.srv.log.Info("refusing reattach: session expired or password wrong",
+		"remote", c.nc.RemoteAddr().String(), "session", fmt.Sprintf("0x%x", req.SessionID))
+	resp := proto.ConnectResponse{Passwd: make([]byte, 16), HasReadOnly: req.HasReadOnly}
+	c.sendAndClose(lengthPrefixed(&resp))
+	return true
+}
+
+// connectEcho carries the connect request's form to the reply.
+type connectEcho struct{ hasReadOnly bool }
+
+func (*connectEcho) Encode(*proto.Encoder) {}
+func (*connectEcho) Decode(*proto.Decoder) {}
+
+func (c *conn) connectResponse(id int64, hasReadOnly bool) []byte {
+	resp := proto.ConnectResponse{
+		TimeOut:     int32(c.timeout.Milliseconds()),
+		SessionID:   id,
+		Passwd:      session.Password(id),
+		HasReadOnly: hasReadOnly,
+	}
+	return lengthPrefixed(&resp)
+}
+
+// sessionCreated answers the connect once its createSession txn applied.
+func (c *conn) sessionCreated(r *request) {
+	id := r.session
+	c.srv.sessions.bind(id, c)
+	select {
+	case <-c.closed:
+		return // the client left; the session expires on its own
+	default:
+	}
+	c.complete(r.slot, c.connectResponse(id, r.body.(*connectEcho).hasReadOnly))
+}
+
+func lengthPrefixed(r proto.Record) []byte {
+	e := proto.NewEncoder(make([]byte, 4, 64))
+	r.Encode(e)
+	return frameLen(e.Bytes())
+}
+
+// enqueue reserves the next place in the reply order.
+func (c *conn) enqueue() *slot {
+	s := &slot{}
+	c.mu.Lock()
+	c.fifo = append(c.fifo, s)
+	c.mu.Unlock()
+	return s
+}
+
+// complete fills a slot and sends every reply now at the head, running
+// reads that were waiting behind it.
+func (c *conn) complete(s *slot, frame []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s.done, s.frame = true, frame
+	c.drain()
+}
+
+// completeAndClose is complete for closeSession: the reply is the last.
+func (c *conn) completeAndClose(s *slot, frame []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s.done, s.frame, s.close = true, frame, true
+	c.drain()
+}
+
+// drain sends completed replies in order. c.mu is held on entry.
+func (c *conn) drain() {
+	for len(c.fifo) > 0 {
+		head := c.fifo[0]
+		if head.read != nil {
+			head.frame = c.srv.read(c, head.read)
+			head.read, head.done = nil, true
+		}
+		if !head.done {
+			return
+		}
+		c.fifo[0] = nil
+		c.fifo = c.fifo[1:]
+		switch {
+		case head.close:
+			c.sendAndClose(head.frame)
+		case head.frame != nil:
+			c.send(head.frame)
+		}
+	}
+}
+
+// runRead runs a read now if nothing of this connection is pending,
+// otherwise queues it behind the pending requests.
+func (c *conn) runRead(r *request) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.fifo) == 0 {
+		if frame := c.srv.read(c, r); frame != nil {
+			c.send(frame)
+		}
+		return
+	}
+	c.fifo = append(c.fifo, &slot{read: r})
+}
+
+// reply queues an immediate answer (an error found before any work) in
+// order with the connection's pending requests.
+func (c *conn) reply(frame []byte) {
+	s := c.enqueue()
+	c.complete(s, frame)
+}
+
+func (c *conn) authIDs() []proto.Id {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ids
+}

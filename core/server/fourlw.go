@@ -1,0 +1,352 @@
+package server
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+)
+
+// knownWords are ZooKeeper's four-letter words (FourLetterCommands). A
+// connection whose first four bytes spell one gets a text answer instead of
+// the binary protocol.
+var knownWords = map[string]bool{
+	"conf": true, "cons": true, "crst": true, "dirs": true, "dump": true, "envi": true,
+	"gtmk": true, "ruok": true, "stmk": true, "srst": true, "srvr": true, "stat": true,
+	"wchc": true, "wchp": true, "wchs": true, "mntr": true, "isro": true, "hash": true,
+}
+
+func (s *Server) isFourLetterWord(b []byte) bool { return knownWords[string(b)] }
+
+// wordEnabled follows 4lw.commands.whitelist: "*" enables every word, and
+// srvr is always on because zkServer.sh status depends on it.
+func (s *Server) wordEnabled(w string) bool {
+	return w == "srvr" || s.words["*"] || s.words[w]
+}
+
+// fourLetterWord answers one word and closes the connection.
+func (c *conn) fourLetterWord(word string) {
+	s := c.srv
+	var out string
+	if !s.wordEnabled(word) {
+		out = word + " is not executed because it is not in the whitelist.\n"
+	} else {
+		out = s.fourLetterText(word, c)
+	}
+	s.log.Debug("four-letter word", "word", word, "remote", c.nc.RemoteAddr().String())
+	c.sendAndClose([]byte(out))
+	<-c.closed
+}
+
+func (s *Server) fourLetterText(word string, self *conn) string {
+	var b strings.Builder
+	switch word {
+	case "ruok":
+		return "imok"
+	case "isro":
+		return "rw"
+	case "srvr":
+		s.writeServerSummary(&b, false)
+	case "stat":
+		s.writeServerSummary(&b, true)
+	case "conf":
+		s.writeConf(&b)
+	case "cons":
+		for _, c := range s.connsSorted() {
+			c.writeCons(&b, true)
+		}
+		b.WriteString("\n")
+	case "crst":
+		for _, c := range s.connsSorted() {
+			c.received.Store(0)
+			c.sent.Store(0)
+		}
+		return "Connection stats reset.\n"
+	case "srst":
+		s.stats.reset()
+		return "Server stats reset.\n"
+	case "envi":
+		s.writeEnv(&b)
+	case "mntr":
+		s.writeMonitor(&b)
+	case "wchs":
+		conns, paths, total := s.watches.Summary()
+		fmt.Fprintf(&b, "%d connections watching %d paths\nTotal watches:%d\n", conns, paths, total)
+	case "wchc":
+		byWatcher := s.watches.ByWatcher()
+		type entry struct {
+			id    int64
+			paths []string
+		}
+		var entries []entry
+		for w, paths := range byWatcher {
+			if c, ok := w.(*conn); ok {
+				entries = append(entries, entry{c.sessionID(), paths})
+			}
+		}
+		sort.Slice(entries, func(i, j int) bool { return entries[i].id < entries[j].id })
+		for _, e := range entries {
+			fmt.Fprintf(&b, "0x%x\n", e.id)
+			sort.Strings(e.paths)
+			for _, p := range e.paths {
+				fmt.Fprintf(&b, "\t%s\n", p)
+			}
+		}
+		b.WriteString("\n")
+	case "wchp":
+		byPath := s.watches.ByPath()
+		paths := make([]string, 0, len(byPath))
+		for p := range byPath {
+			paths = append(paths, p)
+		}
+		sort.Strings(paths)
+		for _, p := range paths {
+			fmt.Fprintf(&b, "%s\n", p)
+			for _, w := range byPath[p] {
+				if c, ok := w.(*conn); ok {
+					fmt.Fprintf(&b, "\t0x%x\n", c.sessionID())
+				}
+			}
+		}
+		b.WriteString("\n")
+	case "dump":
+		s.writeDump(&b)
+	case "dirs":
+		fmt.Fprintf(&b, "datadir_size: %d\nlogdir_size: %d\n", dirSize(s.cfg.DataDir), dirSize(s.logDir()))
+	case "gtmk":
+		return "0\n"
+	case "stmk", "hash":
+		return word + " is not supported by Warren.\n"
+	}
+	return b.String()
+}
+
+func (s *Server) writeServerSummary(b *strings.Builder, clients bool) {
+	fmt.Fprintf(b, "Zookeeper version: %s\n", s.versionString())
+	if clients {
+		b.WriteString("Clients:\n")
+		for _, c := range s.connsSorted() {
+			c.writeCons(b, false)
+		}
+		b.WriteString("\n")
+	}
+	lmin, lavg, lmax := s.stats.latency()
+	fmt.Fprintf(b, "Latency min/avg/max: %d/%.4f/%d\n", lmin, lavg, lmax)
+	fmt.Fprintf(b, "Received: %d\n", s.stats.received.Load())
+	fmt.Fprintf(b, "Sent: %d\n", s.packetsSent())
+	fmt.Fprintf(b, "Connections: %d\n", s.connCount())
+	fmt.Fprintf(b, "Outstanding: %d\n", s.outstanding())
+	fmt.Fprintf(b, "Zxid: 0x%x\n", s.tree.LastZxid())
+	b.WriteString("Mode: standalone\n")
+	fmt.Fprintf(b, "Node count: %d\n", s.tree.NodeCount())
+}
+
+func (s *Server) versionString() string {
+	return fmt.Sprintf("%s (Warren), built with %s", s.cfg.Version, runtime.Version())
+}
+
+func (s *Server) writeConf(b *strings.Builder) {
+	_, port := splitPort(s.cfg.ClientAddr)
+	fmt.Fprintf(b, "clientPort=%s\n", port)
+	b.WriteString("secureClientPort=-1\n")
+	fmt.Fprintf(b, "dataDir=%s\n", s.cfg.DataDir)
+	fmt.Fprintf(b, "dataDirSize=%d\n", dirSize(s.cfg.DataDir))
+	fmt.Fprintf(b, "dataLogDir=%s\n", s.logDir())
+	fmt.Fprintf(b, "dataLogSize=%d\n", dirSize(s.logDir()))
+	fmt.Fprintf(b, "tickTime=%d\n", s.cfg.TickTime.Milliseconds())
+	fmt.Fprintf(b, "maxClientCnxns=%d\n", s.cfg.MaxClientCnxns)
+	fmt.Fprintf(b, "minSessionTimeout=%d\n", s.cfg.MinSessionTimeout.Milliseconds())
+	fmt.Fprintf(b, "maxSessionTimeout=%d\n", s.cfg.MaxSessionTimeout.Milliseconds())
+	b.WriteString("clientPortListenBacklog=-1\n")
+	fmt.Fprintf(b, "serverId=%d\n", s.cfg.ServerID)
+}
+
+func (s *Server) writeEnv(b *strings.Builder) {
+	host, _ := os.Hostname()
+	wd, _ := os.Getwd()
+	b.WriteString("Environment:\n")
+	fmt.Fprintf(b, "zookeeper.version=%s\n", s.versionString())
+	fmt.Fprintf(b, "host.name=%s\n", host)
+	fmt.Fprintf(b, "go.version=%s\n", runtime.Version())
+	fmt.Fprintf(b, "os.name=%s\n", runtime.GOOS)
+	fmt.Fprintf(b, "os.arch=%s\n", runtime.GOARCH)
+	fmt.Fprintf(b, "user.dir=%s\n", wd)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Fprintf(b, "os.memory.used=%dMB\n", ms.HeapAlloc>>20)
+	fmt.Fprintf(b, "os.memory.total=%dMB\n", ms.Sys>>20)
+}
+
+func (s *Server) writeMonitor(b *strings.Builder) {
+	lmin, lavg, lmax := s.stats.latency()
+	conns, _, _ := s.watches.Summary()
+	_ = conns
+	kv := func(k string, v any) { fmt.Fprintf(b, "zk_%s\t%v\n", k, v) }
+	kv("version", s.versionString())
+	kv("server_state", "standalone")
+	kv("ephemerals_count", s.tree.EphemeralCount())
+	kv("num_alive_connections", s.connCount())
+	kv("avg_latency", fmt.Sprintf("%.4f", lavg))
+	kv("outstanding_requests", s.outstanding())
+	kv("znode_count", s.tree.NodeCount())
+	kv("global_sessions", s.sessions.len())
+	kv("local_sessions", 0)
+	kv("packets_sent", s.packetsSent())
+	kv("packets_received", s.stats.received.Load())
+	kv("watch_count", s.watches.Count())
+	kv("min_latency", lmin)
+	kv("max_latency", lmax)
+	kv("approximate_data_size", s.tree.ApproximateDataSize())
+	kv("uptime", s.cfg.Now().Sub(s.started).Milliseconds())
+	kv("open_file_descriptor_count", openFDs())
+	kv("max_file_descriptor_count", maxFDs())
+	kv("connection_rejected", 0)
+	kv("sessionless_connections_expired", 0)
+	s.stats.mu.Lock()
+	syncs, synced := s.stats.syncs, s.stats.syncedTxns
+	s.stats.mu.Unlock()
+	kv("fsync_count", syncs)
+	kv("fsync_txns", synced)
+	kv("expired_sessions", s.stats.expired.Load())
+}
+
+func (s *Server) writeDump(b *strings.Builder) {
+	sessions := s.sessions.snapshot()
+	b.WriteString("SessionTracker dump:\n")
+	fmt.Fprintf(b, "Session Sets (%d):\n", len(sessions))
+	for _, id := range sortedKeys(sessions) {
+		fmt.Fprintf(b, "\t0x%x (timeout %d ms)\n", id, sessions[id].Milliseconds())
+	}
+	b.WriteString("ephemeral nodes dump:\n")
+	eph := s.tree.AllEphemerals()
+	fmt.Fprintf(b, "Sessions with Ephemerals (%d):\n", len(eph))
+	for _, id := range sortedKeys(eph) {
+		fmt.Fprintf(b, "0x%x:\n", id)
+		for _, p := range eph[id] {
+			fmt.Fprintf(b, "\t%s\n", p)
+		}
+	}
+	b.WriteString("Connections dump:\n")
+	conns := s.connsSorted()
+	fmt.Fprintf(b, "Connections Sets (%d):\n", len(conns))
+	for _, c := range conns {
+		fmt.Fprintf(b, "\tip: /%s sessionId: 0x%x\n", c.nc.RemoteAddr(), c.sessionID())
+	}
+}
+
+// writeCons writes one connection line as ZooKeeper's cons and stat do.
+func (c *conn) writeCons(b *strings.Builder, full bool) {
+	c.outMu.Lock()
+	queued := len(c.out)
+	c.outMu.Unlock()
+	c.mu.Lock()
+	pending := len(c.fifo)
+	c.mu.Unlock()
+	_ = queued
+	fmt.Fprintf(b, " /%s[%d](queued=%d,recved=%d,sent=%d", c.nc.RemoteAddr(), boolInt(c.sessionID() != 0),
+		pending, c.received.Load(), c.sent.Load())
+	if full && c.sessionID() != 0 {
+		fmt.Fprintf(b, ",sid=0x%x,est=%d,to=%d,lzxid=0x%x", c.sessionID(), c.opened.UnixMilli(),
+			c.timeout.Milliseconds(), uint64(c.srv.tree.LastZxid()))
+	}
+	b.WriteString(")\n")
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (s *Server) connsSorted() []*conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].opened.Before(out[j].opened) })
+	return out
+}
+
+func (s *Server) connCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+func (s *Server) packetsSent() int64 {
+	var n int64
+	for _, c := range s.connsSorted() {
+		n += c.sent.Load()
+	}
+	return n
+}
+
+// outstanding is the number of writes prepared but not yet applied.
+func (s *Server) outstanding() int {
+	s.prepMu.Lock()
+	defer s.prepMu.Unlock()
+	return len(s.prep.changes)
+}
+
+func (s *Server) logDir() string {
+	if s.cfg.DataLogDir != "" {
+		return s.cfg.DataLogDir
+	}
+	return s.cfg.DataDir
+}
+
+func splitPort(addr string) (string, string) {
+	i := strings.LastIndexByte(addr, ':')
+	if i < 0 {
+		return addr, ""
+	}
+	return addr[:i], addr[i+1:]
+}
+
+// dirSize is the total size of the regular files under dir.
+func dirSize(dir string) int64 {
+	if dir == "" {
+		return 0
+	}
+	var n int64
+	filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+func openFDs() int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	return len(entries)
+}
+
+func maxFDs() int64 {
+	b, err := os.ReadFile("/proc/self/limits")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "Max open files") {
+			var soft int64
+			fmt.Sscan(strings.Fields(line)[3], &soft)
+			return soft
+		}
+	}
+	return -1
+}
+
+var _ = time.Second

@@ -1,0 +1,317 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/warrenzk/warren/core/proto"
+	"github.com/warrenzk/warren/core/tree"
+	"github.com/warrenzk/warren/core/zab"
+	"github.com/warrenzk/warren/storage"
+)
+
+// request is one client (or server-internal) request in flight.
+type request struct {
+	conn     *conn // nil for the server's own requests
+	session  int64
+	xid      int32
+	op       proto.Op
+	body     proto.Record
+	ids      []proto.Id // the connection's identities when the request arrived
+	timeout  int32      // createSession: the negotiated timeout in ms
+	slot     *slot      // where the reply waits in the connection's FIFO
+	internal bool       // expiry and container deletions: no ACL, no session check
+	start    time.Time
+}
+
+// proposal is a request on its way through the pipeline: a txn with its
+// zxid, or (txn == nil) a barrier that only keeps its place in line, as
+// sync does.
+type proposal struct {
+	hdr  proto.TxnHeader
+	txn  proto.Record
+	data []byte // hdr + txn as logged
+	req  *request
+	done chan struct{} // closed once applied, for shutdown's barrier
+}
+
+// submit preps r and hands it to the log goroutine. Holding prepMu across
+// the channel send keeps pipeline order equal to zxid order.
+func (s *Server) submit(r *request) {
+	s.prepMu.Lock()
+	defer s.prepMu.Unlock()
+	if s.stopping.Load() && !r.internal && r.op != proto.OpCloseSession {
+		// Accepted before shutdown began but too late to run.
+		if r.slot != nil {
+			r.conn.complete(r.slot, nil)
+		}
+		return
+	}
+	s.proposals <- s.prepare(r)
+}
+
+// prepare turns r into a proposal. Every write takes a zxid, failed ones
+// too: their ErrorTxn is logged and replicated as ZooKeeper does.
+func (s *Server) prepare(r *request) *proposal {
+	p := &proposal{req: r}
+	if r.op == proto.OpSync {
+		return p
+	}
+	zxid := s.lastZxid + 1
+	now := s.cfg.Now().UnixMilli()
+	p.hdr = proto.TxnHeader{ClientID: r.session, Cxid: r.xid, Zxid: zxid, Time: now, Type: r.op}
+	var err error
+	if m, ok := r.body.(*proto.MultiRequest); ok {
+		var mt *proto.MultiTxn
+		mt, err = s.multiTxn(r, m, zxid, now)
+		p.txn, err = mt, nil // a failed multi is still a multi txn
+	} else {
+		p.txn, err = s.toTxn(r, r.op, r.body, zxid, now)
+	}
+	if err != nil {
+		if proto.Code(err) == proto.ErrSystemError {
+			s.log.Error("prep failed", "op", r.op, "session", fmt.Sprintf("0x%x", r.session), "err", err)
+		}
+		p.hdr.Type = proto.OpError
+		p.txn = &proto.ErrorTxn{Err: proto.Code(err)}
+	}
+	s.lastZxid = zxid
+	var e proto.Encoder
+	p.hdr.Encode(&e)
+	p.txn.Encode(&e)
+	p.data = e.Bytes()
+	return p
+}
+
+// logLoop is group commit: it takes every proposal waiting, appends them to
+// the log, makes them durable with one sync, and passes the committed ones
+// to the applier in order.
+func (s *Server) logLoop() {
+	defer s.loops.Done()
+	defer close(s.applies)
+	var batch []*proposal
+	for {
+		batch = batch[:0]
+		select {
+		case p := <-s.proposals:
+			batch = append(batch, p)
+		case <-s.quit:
+			return
+		}
+	drain:
+		for len(batch) < 4096 {
+			select {
+			case p := <-s.proposals:
+				batch = append(batch, p)
+			default:
+				break drain
+			}
+		}
+		if err := s.logBatch(batch); err != nil {
+			s.fail(err)
+			return
+		}
+		s.applies <- append([]*proposal(nil), batch...)
+	}
+}
+
+func (s *Server) logBatch(batch []*proposal) error {
+	for _, p := range batch {
+		if p.txn == nil {
+			continue
+		}
+		if err := s.zab.Propose(zab.Entry{Zxid: p.hdr.Zxid, Data: p.data}); err != nil {
+			return err
+		}
+	}
+	rd := s.zab.Ready()
+	if len(rd.Persist) == 0 {
+		return nil
+	}
+	entries := make([]storage.Entry, len(rd.Persist))
+	for i, e := range rd.Persist {
+		entries[i] = storage.Entry{Zxid: e.Zxid, Data: e.Data}
+	}
+	start := time.Now()
+	if err := s.txnLog.Append(entries...); err != nil {
+		return fmt.Errorf("append to txn log: %w", err)
+	}
+	if err := s.txnLog.Sync(); err != nil {
+		return fmt.Errorf("sync txn log: %w", err)
+	}
+	s.stats.observeSync(time.Since(start), len(entries))
+	s.zab.Durable(rd.Persist[len(rd.Persist)-1].Zxid)
+	if got := s.zab.Ready(); len(got.Committed) != len(rd.Persist) {
+		return fmt.Errorf("zab: committed %d of %d proposals of a single-voter quorum", len(got.Committed), len(rd.Persist))
+	}
+	return nil
+}
+
+// fail stops the write path after a storage error: nothing more is
+// acknowledged, which is the only safe answer when durability is in doubt.
+func (s *Server) fail(err error) {
+	s.failed.CompareAndSwap(nil, &err)
+	s.log.Error("the write path stopped: the txn log failed; no more writes will be acknowledged. Check the log device and restart the node", "err", err)
+}
+
+// applyLoop applies committed txns in zxid order and completes requests.
+func (s *Server) applyLoop() {
+	defer s.loops.Done()
+	for batch := range s.applies {
+		var last int64
+		for _, p := range batch {
+			if p.txn == nil {
+				s.completeBarrier(p)
+				continue
+			}
+			res := s.tree.Apply(&p.hdr, p.txn)
+			s.applySessionEffects(&p.hdr, p.txn, res)
+			s.complete(p, res)
+			last = p.hdr.Zxid
+		}
+		if last != 0 {
+			s.prepMu.Lock()
+			s.prep.forget(last)
+			s.prepMu.Unlock()
+		}
+	}
+}
+
+// applySessionEffects keeps the session table in step with session txns.
+func (s *Server) applySessionEffects(hdr *proto.TxnHeader, txn proto.Record, res tree.Result) {
+	switch hdr.Type {
+	case proto.OpCreateSession:
+		t := txn.(*proto.CreateSessionTxn)
+		s.sessions.add(hdr.ClientID, time.Duration(t.TimeOut)*time.Millisecond)
+	case proto.OpCloseSession:
+		if c := s.sessions.remove(hdr.ClientID); c != nil {
+			// A session closed by expiry: cut its connection so the client
+			// learns on reconnect that the session is gone.
+			if c.sessionID() == hdr.ClientID && !c.closingSession.Load() {
+				c.close("session expired")
+			}
+		}
+	}
+}
+
+func (s *Server) completeBarrier(p *proposal) {
+	if p.done != nil {
+		close(p.done)
+	}
+	r := p.req
+	if r == nil || r.conn == nil {
+		return
+	}
+	path := ""
+	if sr, ok := r.body.(*proto.SyncRequest); ok {
+		path = sr.Path
+	}
+	r.conn.complete(r.slot, encodeReply(r.xid, s.tree.LastZxid(), proto.ErrOK, &proto.SyncResponse{Path: path}))
+}
+
+// complete builds the reply of an applied write (FinalRequestProcessor).
+func (s *Server) complete(p *proposal, res tree.Result) {
+	r := p.req
+	if r == nil || r.conn == nil {
+		return
+	}
+	s.stats.observeLatency(s.cfg.Now().Sub(r.start))
+	c := r.conn
+	zxid := p.hdr.Zxid
+	if r.op == proto.OpCreateSession {
+		c.sessionCreated(r)
+		return
+	}
+	var (
+		body proto.Record
+		code = res.Err
+	)
+	switch {
+	case p.hdr.Type == proto.OpError:
+		code = p.txn.(*proto.ErrorTxn).Err
+	case code != proto.ErrOK:
+	case r.op == proto.OpCreate:
+		body = &proto.CreateResponse{Path: res.Path}
+	case r.op == proto.OpCreate2 || r.op == proto.OpCreateTTL || r.op == proto.OpCreateContainer:
+		body = &proto.Create2Response{Path: res.Path, Stat: statOf(res)}
+	case r.op == proto.OpSetData:
+		body = &proto.SetDataResponse{Stat: statOf(res)}
+	case r.op == proto.OpSetACL:
+		body = &proto.SetACLResponse{Stat: statOf(res)}
+	case r.op == proto.OpMulti:
+		body = multiResponse(res)
+		code = proto.ErrOK // per-op errors travel in the body
+	}
+	frame := encodeReply(r.xid, zxid, code, body)
+	if r.op == proto.OpCloseSession {
+		c.completeAndClose(r.slot, frame)
+		return
+	}
+	c.complete(r.slot, frame)
+}
+
+func statOf(res tree.Result) proto.Stat {
+	if res.Stat == nil {
+		return proto.Stat{}
+	}
+	return *res.Stat
+}
+
+// multiResponse maps per-op results as FinalRequestProcessor does.
+func multiResponse(res tree.Result) *proto.MultiResponse {
+	out := &proto.MultiResponse{Results: make([]proto.MultiResult, 0, len(res.Multi))}
+	for _, sub := range res.Multi {
+		var mr proto.MultiResult
+		switch {
+		case sub.Type == proto.OpError || sub.Err != proto.ErrOK:
+			mr = proto.MultiResult{Type: proto.OpError, Err: sub.Err, Record: &proto.ErrorResponse{Err: sub.Err}}
+		case sub.Type == proto.OpCreate:
+			mr = proto.MultiResult{Type: sub.Type, Record: &proto.CreateResponse{Path: sub.Path}}
+		case sub.Type == proto.OpCreate2 || sub.Type == proto.OpCreateTTL || sub.Type == proto.OpCreateContainer:
+			mr = proto.MultiResult{Type: sub.Type, Record: &proto.Create2Response{Path: sub.Path, Stat: statOf(sub)}}
+		case sub.Type == proto.OpSetData:
+			mr = proto.MultiResult{Type: sub.Type, Record: &proto.SetDataResponse{Stat: statOf(sub)}}
+		default: // delete, deleteContainer, check: no body
+			mr = proto.MultiResult{Type: sub.Type}
+		}
+		out.Results = append(out.Results, mr)
+	}
+	return out
+}
+
+// decodeTxn parses a logged entry: TxnHeader then its record.
+func decodeTxn(b []byte) (proto.TxnHeader, proto.Record, error) {
+	var hdr proto.TxnHeader
+	d := proto.NewDecoder(b)
+	hdr.Decode(d)
+	rec := proto.TxnRecord(hdr.Type)
+	if rec == nil {
+		return hdr, nil, fmt.Errorf("unknown txn type %d", hdr.Type)
+	}
+	rec.Decode(d)
+	if err := d.Err(); err != nil {
+		return hdr, nil, err
+	}
+	return hdr, rec, nil
+}
+
+// encodeReply encodes a length-prefixed ReplyHeader and optional body.
+func encodeReply(xid int32, zxid int64, code proto.Err, body proto.Record) []byte {
+	e := proto.NewEncoder(make([]byte, 4, 64))
+	hdr := proto.ReplyHeader{Xid: xid, Zxid: zxid, Err: code}
+	hdr.Encode(e)
+	if body != nil && (code == proto.ErrOK) {
+		body.Encode(e)
+	}
+	return frameLen(e.Bytes())
+}
+
+// frameLen writes the length prefix into the first four bytes of b.
+func frameLen(b []byte) []byte {
+	n := len(b) - 4
+	b[0], b[1], b[2], b[3] = byte(n>>24), byte(n>>16), byte(n>>8), byte(n)
+	return b
+}
+
+var errStopped = errors.New("server: stopped")

@@ -1,0 +1,128 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/warrenzk/warren/core/proto"
+)
+
+// writeOps go through prep and the broadcast; everything else is answered
+// from the local tree.
+var writeOps = map[proto.Op]bool{
+	proto.OpCreate: true, proto.OpCreate2: true, proto.OpCreateContainer: true, proto.OpCreateTTL: true,
+	proto.OpDelete: true, proto.OpSetData: true, proto.OpSetACL: true, proto.OpCheck: true,
+	proto.OpMulti: true, proto.OpReconfig: true, proto.OpCloseSession: true,
+}
+
+// bodyless ops carry nothing after the RequestHeader.
+var bodyless = map[proto.Op]bool{
+	proto.OpPing: true, proto.OpCloseSession: true, proto.OpWhoAmI: true,
+}
+
+// handle dispatches one request frame. It returns false to close the
+// connection.
+func (c *conn) handle(frame []byte) bool {
+	d := proto.NewDecoder(frame)
+	var h proto.RequestHeader
+	h.Decode(d)
+	if d.Err() != nil {
+		c.srv.log.Info("request shorter than its header; closing", "remote", c.nc.RemoteAddr().String())
+		return false
+	}
+	id := c.sessionID()
+	c.srv.sessions.touch(id)
+
+	switch h.Type {
+	case proto.OpAuth:
+		return c.addAuth(h.Xid, d)
+	case proto.OpSASL:
+		// SASL is not offered: answer as a server without a SASL provider.
+		c.sendAndClose(encodeReply(h.Xid, 0, proto.ErrAuthFailed, nil))
+		return true
+	case proto.OpDeleteContainer, proto.OpCreateSession:
+		// Server-internal ops: a client may not send them.
+		c.reply(encodeReply(h.Xid, c.srv.tree.LastZxid(), proto.ErrBadArguments, nil))
+		return true
+	}
+
+	body := proto.RequestRecord(h.Type)
+	if body == nil && !bodyless[h.Type] {
+		c.srv.log.Info("unknown opcode; closing the connection", "remote", c.nc.RemoteAddr().String(),
+			"op", int32(h.Type), "session", fmt.Sprintf("0x%x", id))
+		c.mu.Lock()
+		s := &slot{done: true, close: true, frame: encodeReply(h.Xid, -1, proto.ErrUnimplemented, nil)}
+		c.fifo = append(c.fifo, s)
+		c.drain()
+		c.mu.Unlock()
+		return true
+	}
+	if body != nil {
+		body.Decode(d)
+		if d.Err() != nil {
+			c.srv.log.Info("malformed request", "remote", c.nc.RemoteAddr().String(), "op", h.Type, "err", d.Err())
+			c.reply(encodeReply(h.Xid, c.srv.tree.LastZxid(), proto.ErrMarshallingError, nil))
+			return true
+		}
+	}
+	r := &request{conn: c, session: id, xid: h.Xid, op: h.Type, body: body, ids: c.authIDs(), start: c.srv.cfg.Now()}
+	switch {
+	case writeOps[h.Type]:
+		if h.Type == proto.OpCloseSession {
+			c.closingSession.Store(true)
+		}
+		if err := c.srv.Err(); err != nil {
+			c.reply(encodeReply(h.Xid, c.srv.tree.LastZxid(), proto.ErrSystemError, nil))
+			return true
+		}
+		r.slot = c.enqueue()
+		c.srv.submit(r)
+	case h.Type == proto.OpSync:
+		r.slot = c.enqueue()
+		c.srv.submit(r)
+	default:
+		c.runRead(r)
+	}
+	return true
+}
+
+// addAuth handles an AuthPacket (xid -4). ZooKeeper answers a failure with
+// AuthFailed and closes the connection.
+func (c *conn) addAuth(xid int32, d *proto.Decoder) bool {
+	var p proto.AuthPacket
+	p.Decode(d)
+	if d.Err() != nil {
+		c.reply(encodeReply(xid, 0, proto.ErrMarshallingError, nil))
+		return true
+	}
+	ids, err := c.srv.checker.Authenticate(context.Background(), c.info, p.Scheme, p.Auth)
+	if err != nil {
+		c.srv.log.Info("authentication failed; closing the connection", "remote", c.nc.RemoteAddr().String(),
+			"scheme", p.Scheme, "session", fmt.Sprintf("0x%x", c.sessionID()), "err", err)
+		c.mu.Lock()
+		c.fifo = append(c.fifo, &slot{done: true, close: true, frame: encodeReply(xid, 0, proto.ErrAuthFailed, nil)})
+		c.drain()
+		c.mu.Unlock()
+		return true
+	}
+	c.mu.Lock()
+	for _, id := range ids {
+		if !containsID(c.ids, id) {
+			// Copy on write: requests in flight hold the old slice.
+			c.ids = append(slices.Clip(c.ids), id)
+		}
+	}
+	c.mu.Unlock()
+	c.reply(encodeReply(xid, 0, proto.ErrOK, nil))
+	return true
+}
+
+func containsID(ids []proto.Id, id proto.Id) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
