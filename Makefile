@@ -1,0 +1,38 @@
+# Warren: make build | make run | make test | make fuzz
+GO       ?= go
+BIN      := bin/warren
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+FUZZTIME ?= 15s
+
+.PHONY: build run test test-short vet fuzz clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/warren
+
+# Runs a node on the embedded defaults: client port 2181, data in ./warren-data.
+run: build
+	./$(BIN) server
+
+vet:
+	$(GO) vet ./...
+
+# Every test, with the race detector. Differential tests start Apache
+# ZooKeeper from the Debian package when it is installed (.ci/run installs it).
+test: build vet
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+test-short:
+	$(GO) test -short -count=1 ./...
+
+# Runs every fuzz target for FUZZTIME each (go test -fuzz takes one at a time).
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+clean:
+	rm -rf bin

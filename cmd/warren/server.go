@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+	"go.uber.org/fx"
+	"go.uber.org/fx/fxevent"
+
+	"github.com/warrenzk/warren/auth"
+	"github.com/warrenzk/warren/cmd/warren/config"
+	"github.com/warrenzk/warren/core/server"
+	"github.com/warrenzk/warren/storage"
+	"github.com/warrenzk/warren/transport"
+)
+
+// runServer loads the configuration and runs a node until SIGINT or SIGTERM.
+func runServer(args []string) error {
+	fs := pflag.NewFlagSet("warren server", pflag.ContinueOnError)
+	config.Flags(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("server: unexpected argument %q", fs.Arg(0))
+	}
+	src := config.SourcesFromFlags(fs, os.Environ())
+	cfg, ignored, err := src.Load()
+	if err != nil {
+		return err
+	}
+	logger, err := newLogger(cfg.Log)
+	if err != nil {
+		return err
+	}
+	for _, key := range ignored {
+		logger.Warn("zoo.cfg key ignored: Warren does not use it", "key", key, "file", src.ZooCfg)
+	}
+
+	app := fx.New(
+		fx.Supply(cfg, logger, src),
+		fx.WithLogger(func() fxevent.Logger {
+			// Wiring events are for debugging start-up, not for operators.
+			l := &fxevent.SlogLogger{Logger: logger.With("component", "fx")}
+			l.UseLogLevel(slog.LevelDebug)
+			return l
+		}),
+		nodeModule,
+	)
+	if err := app.Start(context.Background()); err != nil {
+		return err
+	}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+	var failed error
+	select {
+	case sig := <-stop:
+		logger.Info("shutting down", "signal", sig.String())
+	case <-app.Done():
+	case failed = <-nodeFailure:
+		logger.Error("node failed", "err", failed)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := app.Stop(ctx); err != nil {
+		return err
+	}
+	return failed
+}
+
+// nodeFailure carries a fatal serving error out of the fx lifecycle.
+var nodeFailure = make(chan error, 1)
+
+// nodeModule wires a standalone node: storage, transport and ACL schemes are
+// looked up by name in their registries, then handed to the core as plain
+// values.
+var nodeModule = fx.Module("node",
+	fx.Provide(openStorage, openClientTransport, newChecker, newServer),
+	fx.Invoke(serveClients),
+)
+
+func openStorage(lc fx.Lifecycle, cfg config.Config) (storage.Backend, error) {
+	b, err := storage.Default.Open(cfg.Storage.Backend, storage.Config{
+		DataDir:      cfg.Server.DataDir,
+		LogDir:       cfg.Server.LogDir(),
+		ForceSync:    cfg.Server.ForceSync,
+		PreAllocSize: cfg.Server.PreAllocSize,
+		Options:      cfg.Storage.Options,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage backend %q: %w", cfg.Storage.Backend, err)
+	}
+	lc.Append(fx.StopHook(b.Close))
+	return b, nil
+}
+
+func openClientTransport(cfg config.Config) (transport.Transport, error) {
+	t, err := transport.Default.Open(cfg.Transport.Client.Name, transport.Config{Options: cfg.Transport.Client.Options})
+	if err != nil {
+		return nil, fmt.Errorf("client transport %q: %w", cfg.Transport.Client.Name, err)
+	}
+	return t, nil
+}
+
+func newChecker(cfg config.Config) (*auth.Checker, error) {
+	schemes, err := auth.Default.Subset(cfg.Auth.Schemes...)
+	if err != nil {
+		return nil, err
+	}
+	return &auth.Checker{Schemes: schemes, SuperDigest: cfg.Auth.SuperDigest, SkipACL: cfg.Auth.SkipACL}, nil
+}
+
+func newServer(cfg config.Config, logger *slog.Logger, b storage.Backend, checker *auth.Checker) (*server.Server, error) {
+	s := cfg.Server
+	lo, hi := s.SessionTimeouts()
+	return server.New(server.Config{
+		ServerID:               s.ID,
+		TickTime:               s.TickTime,
+		MinSessionTimeout:      lo,
+		MaxSessionTimeout:      hi,
+		MaxClientCnxns:         s.MaxClientCnxns,
+		MaxBuffer:              s.JuteMaxBuffer,
+		ExtendedTypes:          s.ExtendedTypesEnabled,
+		ContainerCheckInterval: s.ContainerCheckInterval,
+		ContainerMaxPerMinute:  s.ContainerMaxPerMinute,
+		FourLetterWords:        s.FourLetterWords,
+		ClientAddr:             s.ClientAddr,
+		DataDir:                s.DataDir,
+		DataLogDir:             s.LogDir(),
+		Version:                version,
+		Logger:                 logger,
+	}, b.Log(), checker)
+}
+
+// serveClients starts the node and its client listener with the app, and
+// stops them, letting in-flight writes finish, when the app stops.
+func serveClients(lc fx.Lifecycle, cfg config.Config, src config.Sources, logger *slog.Logger, srv *server.Server, t transport.Transport) {
+	var l net.Listener
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			var err error
+			if l, err = t.Listen(cfg.Server.ClientAddr); err != nil {
+				return fmt.Errorf("listen for clients on %s: %w (is another ZooKeeper or Warren running there?)", cfg.Server.ClientAddr, err)
+			}
+			srv.Start()
+			logger.Info("Warren started",
+				"version", version,
+				"config", firstNonEmpty(src.YAML, src.ZooCfg, "(embedded defaults)"),
+				"client_addr", l.Addr().String(),
+				"transport", cfg.Transport.Client.Name,
+				"storage", cfg.Storage.Backend,
+				"data_dir", cfg.Server.DataDir,
+				"data_log_dir", cfg.Server.LogDir(),
+				"mode", "standalone",
+			)
+			go func() {
+				if err := srv.Serve(l); err != nil {
+					select {
+					case nodeFailure <- err:
+					default:
+					}
+				}
+			}()
+			return nil
+		},
+		OnStop: func(ctx context.Context) error {
+			err := srv.Shutdown(ctx)
+			logger.Info("Warren stopped")
+			return err
+		},
+	})
+}
+
+func newLogger(c config.Log) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.Level)); err != nil {
+		return nil, fmt.Errorf("log level %q: %w", c.Level, err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch strings.ToLower(c.Format) {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: want text or json", c.Format)
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
