@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -116,7 +117,7 @@ func (s Sources) Load() (cfg Config, ignored []string, err error) {
 		}
 		ignored = zignored
 		k = koanf.New(".")
-		if err := k.Load(confmap.Provider(toMap(reflect.ValueOf(zcfg)), ""), nil); err != nil {
+		if err := k.Load(configLayer(zcfg), nil); err != nil {
 			return Config{}, nil, fmt.Errorf("config: %s: %w", s.ZooCfg, err)
 		}
 	}
@@ -223,17 +224,12 @@ func envKey(name, value string) (string, any, error) {
 			return open + "." + strings.ToLower(opt), value, nil
 		}
 	}
-	return "", nil, fmt.Errorf("config: unknown environment variable %s%s", name, suggest(envToKey(name), ks))
+	return "", nil, fmt.Errorf("config: unknown environment variable %s%s", name, didYouMean(suggest(name, ks, envName)))
 }
 
 // envName is the environment variable for key.
 func envName(key string) string {
 	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
-}
-
-// envToKey guesses the key a variable meant, for error messages only.
-func envToKey(name string) string {
-	return strings.ToLower(strings.TrimPrefix(name, EnvPrefix))
 }
 
 // splitList splits a comma-separated list, trimming spaces and dropping
@@ -392,26 +388,37 @@ func checkKeys(keys []string, source string) error {
 	ks := knownKeys()
 	var errs []error
 	for _, key := range keys {
-		if !ks.known(key) {
-			errs = append(errs, fmt.Errorf("config: unknown config key %q in %s%s", key, source, suggest(key, ks)))
+		if ks.known(key) {
+			continue
 		}
+		hint := ""
+		if near := suggest(key, ks, func(k string) string { return k }); near != "" {
+			hint = didYouMean(strconv.Quote(near))
+		}
+		errs = append(errs, fmt.Errorf("config: unknown config key %q in %s%s", key, source, hint))
 	}
 	return errors.Join(errs...)
 }
 
-// suggest returns ` (did you mean "x"?)` for the known leaf key nearest to
-// key, if it is close enough to be a typo.
-func suggest(key string, ks keySet) string {
+// suggest returns the known key whose spelling, as spell gives it (the key
+// itself, or its environment variable), is nearest to got, spelled that way,
+// or "" if none is close enough to be a typo.
+func suggest(got string, ks keySet, spell func(string) string) string {
 	best, bestDist := "", 3
 	for _, known := range ks.sorted {
-		if d := editDistance(key, known); d < bestDist {
-			best, bestDist = known, d
+		if d := editDistance(got, spell(known)); d < bestDist {
+			best, bestDist = spell(known), d
 		}
 	}
-	if best == "" {
+	return best
+}
+
+// didYouMean formats a suggestion for an error message.
+func didYouMean(s string) string {
+	if s == "" {
 		return ""
 	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
+	return " (did you mean " + s + "?)"
 }
 
 // editDistance is the Levenshtein distance between a and b.
@@ -433,6 +440,13 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// configLayer returns c as a koanf provider, so that a Config built in Go
+// (from a zoo.cfg) can be a layer under the YAML, environment and flags.
+func configLayer(c Config) koanf.Provider {
+	// No delimiter: the map is already nested, and option names may hold dots.
+	return confmap.Provider(toMap(reflect.ValueOf(c)), "")
 }
 
 // toMap turns a Config (or a part of it) into the nested map koanf holds,
