@@ -22,11 +22,11 @@ func TestValidatePath(t *testing.T) {
 		{"/a/.../b", ""},
 		{"/zookeeper_limits", ""},
 		{"/ ", ""},
-		{"/é", ""},                 // U+00E9
-		{"/\u00a0", ""},            // first character past the C1 controls
-		{"/\u4e2d\u6587", ""},      // CJK
-		{"/\uf900", ""},            // just past the private-use area
-		{"/\uffef", ""},            // just below the specials
+		{"/é", ""},            // U+00E9
+		{"/\u00a0", ""},       // first character past the C1 controls
+		{"/\u4e2d\u6587", ""}, // CJK
+		{"/\uf900", ""},       // just past the private-use area
+		{"/\uffef", ""},       // just below the specials
 		{"", "length must be > 0"},
 		{"a", "must start with /"},
 		{"noslash/x", "must start with /"},
@@ -56,7 +56,7 @@ func TestValidatePath(t *testing.T) {
 		{"/\uffff", "invalid character @1"},
 		{"/\U0001F600", "invalid character @1"}, // outside the BMP: a surrogate pair in Java
 		{"/\U0001F600\x01", "invalid character @1"},
-		{"/ab\xff", "invalid character @3"},   // invalid UTF-8 becomes U+FFFD
+		{"/ab\xff", "invalid character @3"},     // invalid UTF-8 becomes U+FFFD
 		{"/\u4e2d\x01", "invalid character @2"}, // positions count UTF-16 units
 		{"/a\U0001F600", "invalid character @2"},
 	}
