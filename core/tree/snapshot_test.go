@@ -260,7 +260,7 @@ func TestDeserializeRejects(t *testing.T) {
 		st.Encode(e)
 	}
 	tests := map[string][]byte{
-		"empty": {},
+		"empty":   {},
 		"no root": enc(func(e *proto.Encoder) { e.Int(0); e.String("/") }),
 		"child before root": enc(func(e *proto.Encoder) {
 			e.Int(0)
