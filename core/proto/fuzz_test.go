@@ -348,7 +348,7 @@ func FuzzElection(f *testing.F) {
 	f.Add(join(&InitialMessage{ProtocolVersion: 3}))                                            // pre-3.5 handshake
 	f.Add(join(&InitialMessage{ProtocolVersion: ElectionProtocolV1, ServerID: 2, Addr: "a:1"})) // 3.5+ handshake
 	f.Add(join(ElectionProtocolV1, int64(2), int32(-5)))                                        // negative length
-	f.Add(join(&Notification{State: StateLooking, Leader: 1, Version: NotificationVersion, Config: []byte("version=0")}))
+	f.Add(join(&Notification{State: ServerLooking, Leader: 1, Version: NotificationVersion, Config: []byte("version=0")}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var m InitialMessage
 		if decodeFull(b, &m) {

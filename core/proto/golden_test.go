@@ -158,7 +158,7 @@ func (g *goldenChecker) election(l captureLine) error {
 		if err := roundTrip(l.bytes, &n); err != nil {
 			return err
 		}
-		if n.Version != NotificationVersion || n.State < StateLooking || n.State > StateObserving {
+		if n.Version != NotificationVersion || n.State < ServerLooking || n.State > ServerObserving {
 			return fmt.Errorf("unexpected notification %+v", n)
 		}
 		return nil

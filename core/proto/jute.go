@@ -4,6 +4,18 @@
 //
 // Field layouts follow zookeeper-jute/src/main/resources/zookeeper.jute in
 // Apache ZooKeeper; ../shared/wire holds captures that pin them byte for byte.
+//
+// Null versus empty: a jute buffer or vector is either null (length -1) or
+// has a length. Decoders return nil for null and a non-nil slice (possibly
+// empty) otherwise, and encoders write nil as -1, so that decoding and
+// re-encoding any captured frame gives back the same bytes. A null ustring
+// decodes as "" because Go strings have no null; the one record where real
+// clients send null strings, ReconfigRequest, writes "" back as null (see
+// its doc). Every frame of every capture round-trips under these rules.
+//
+// Decoders never panic on hostile input and allocate at most a small
+// multiple of the input: vector counts are checked against the bytes left
+// (Decoder.VectorLen) before anything is allocated.
 package proto
 
 import (

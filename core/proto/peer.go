@@ -283,10 +283,10 @@ const (
 
 // Server states in election notifications (QuorumPeer.ServerState).
 const (
-	StateLooking   int32 = 0
-	StateFollowing int32 = 1
-	StateLeading   int32 = 2
-	StateObserving int32 = 3
+	ServerLooking   int32 = 0
+	ServerFollowing int32 = 1
+	ServerLeading   int32 = 2
+	ServerObserving int32 = 3
 )
 
 // NotificationVersion is the notification format ZooKeeper 3.5+ sends:
@@ -370,7 +370,7 @@ func ReadInitialMessage(r io.Reader, maxAddr int) (InitialMessage, error) {
 // its view of the ensemble config (the text of /zookeeper/config, which
 // carries a version= line for dynamic configs).
 type Notification struct {
-	State         int32 // StateLooking, ...
+	State         int32 // ServerLooking, ...
 	Leader        int64 // proposed or known leader sid
 	Zxid          int64 // the proposed leader's last zxid
 	ElectionEpoch int64 // the sender's election round

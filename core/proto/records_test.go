@@ -94,7 +94,7 @@ func TestRecordRoundTrip(t *testing.T) {
 		{&RevalidateReply{SessionID: 1, Valid: true}, 9},
 		{&InitialMessage{ProtocolVersion: ElectionProtocolV1, ServerID: 2, Addr: "127.0.0.2:25888"}, 35},
 		{&InitialMessage{ProtocolVersion: 3, ServerID: 3}, 8},
-		{&Notification{State: StateLeading, Leader: 2, Zxid: 1, ElectionEpoch: 1, PeerEpoch: 1,
+		{&Notification{State: ServerLeading, Leader: 2, Zxid: 1, ElectionEpoch: 1, PeerEpoch: 1,
 			Version: NotificationVersion, Config: []byte("server.1=a:1:2:participant\nversion=0")}, 0},
 		{&MultiTxn{}, 4},
 		{&MultiTxn{Txns: []Txn{{Type: OpCreate, Data: []byte{1}}}}, 4 + 4 + 5},
@@ -348,7 +348,7 @@ func TestInitialMessage(t *testing.T) {
 }
 
 func TestNotificationRequiresEveryField(t *testing.T) {
-	n := &Notification{State: StateFollowing, Leader: 2, Version: NotificationVersion, Config: []byte("version=0")}
+	n := &Notification{State: ServerFollowing, Leader: 2, Version: NotificationVersion, Config: []byte("version=0")}
 	b := Marshal(n)
 	for cut := 0; cut < len(b); cut++ {
 		if err := Unmarshal(b[:cut], &Notification{}); err == nil {

@@ -1,14 +1,7 @@
 package proto
 
 // Request records: the body that follows a RequestHeader, one type per
-// opcode, fields in zookeeper.jute order.
-//
-// Null versus empty: a jute buffer or vector may be null (-1) or empty (0)
-// on the wire. Decoders return nil for null and a non-nil empty slice for
-// empty, and encoders write nil as -1, so decoding and re-encoding gives the
-// same bytes. A null ustring decodes as "" (Go strings have no null); the
-// only request field where real clients send null strings is ReconfigRequest,
-// which documents its own rule.
+// opcode, fields in zookeeper.jute order. RequestRecord picks one by opcode.
 
 // CreateRequest is the body of create (1), create2 (15) and
 // createContainer (19). Flags is the CreateMode; the server validates it.
