@@ -8,10 +8,10 @@
 // Null versus empty: a jute buffer or vector is either null (length -1) or
 // has a length. Decoders return nil for null and a non-nil slice (possibly
 // empty) otherwise, and encoders write nil as -1, so that decoding and
-// re-encoding any captured frame gives back the same bytes. A null ustring
-// decodes as "" because Go strings have no null; the one record where real
-// clients send null strings, ReconfigRequest, writes "" back as null (see
-// its doc). Every frame of every capture round-trips under these rules.
+// re-encoding a frame gives back the same bytes. A null ustring decodes as
+// "" because Go strings have no null; the one record where real clients
+// send null strings, ReconfigRequest, writes "" back as null (see its doc).
+// Every well-formed frame in ../shared/wire round-trips under these rules.
 //
 // Decoders never panic on hostile input and allocate at most a small
 // multiple of the input: vector counts are checked against the bytes left
