@@ -165,6 +165,14 @@ func merge(k *koanf.Koanf, source string, p koanf.Provider, parser koanf.Parser)
 	if err := checkKeys(layer.Keys(), source); err != nil {
 		return err
 	}
+	// An empty section ("server:" with every key commented out) is YAML null;
+	// merged as is, it would wipe the defaults of the whole section.
+	ks := knownKeys()
+	for _, key := range layer.Keys() {
+		if ks.sections[key] && layer.Get(key) == nil {
+			layer.Delete(key)
+		}
+	}
 	if err := k.Merge(layer); err != nil {
 		return fmt.Errorf("config: merge %s: %w", source, err)
 	}

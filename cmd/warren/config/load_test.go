@@ -43,6 +43,16 @@ func TestLoad(t *testing.T) {
 		wantErr string
 	}{
 		{name: "defaults only", want: func(*Config) {}},
+		{name: "empty file", yaml: "# nothing yet\n", want: func(*Config) {}},
+		{name: "empty sections keep their defaults", yaml: "server:\n  autopurge:\nlog:\n", want: func(*Config) {}},
+		{
+			name: "a single word for a list, dotted option names",
+			yaml: "auth: {schemes: digest}\nstorage: {options: {a.b: 1}}\n",
+			want: func(c *Config) {
+				c.Auth.Schemes = []string{"digest"}
+				c.Storage.Options = map[string]any{"a.b": 1}
+			},
+		},
 		{
 			name: "YAML overrides",
 			yaml: `
