@@ -12,7 +12,7 @@
 // Warren does not use are returned as a list for the caller to log, because
 // a real zoo.cfg carries many JVM and ZooKeeper-only settings.
 //
-// REFERENCE.md beside this file documents every key.
+// docs/configuration.md documents every key.
 package config
 
 import (

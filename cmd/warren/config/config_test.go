@@ -76,7 +76,7 @@ func TestDerivedValues(t *testing.T) {
 	}
 }
 
-// TestEveryKeyDocumented keeps default.yaml and REFERENCE.md complete.
+// TestEveryKeyDocumented keeps default.yaml and docs/configuration.md complete.
 func TestEveryKeyDocumented(t *testing.T) {
 	k := mustDefaults()
 	ks := knownKeys()
@@ -90,13 +90,13 @@ func TestEveryKeyDocumented(t *testing.T) {
 	if !slices.Equal(yamlKeys, wantKeys) {
 		t.Errorf("default.yaml keys\n%v\nwant (from the Config struct)\n%v", yamlKeys, wantKeys)
 	}
-	ref, err := os.ReadFile("REFERENCE.md")
+	ref, err := os.ReadFile("../../../docs/configuration.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, key := range wantKeys {
 		if !strings.Contains(string(ref), "`"+key+"`") {
-			t.Errorf("REFERENCE.md does not document `%s`", key)
+			t.Errorf("docs/configuration.md does not document `%s`", key)
 		}
 	}
 }
