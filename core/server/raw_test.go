@@ -234,3 +234,15 @@ func TestBadInputIsRefusedAndServerSurvives(t *testing.T) {
 		}
 	}
 }
+
+// waitFor polls cond for up to 10 seconds.
+func waitFor(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
