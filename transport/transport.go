@@ -12,9 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"slices"
 	"strings"
-	"sync"
+
+	"github.com/warrenzk/warren/core/registry"
 )
 
 // Errors returned by the registry; test for them with errors.Is.
@@ -49,64 +49,41 @@ type Config struct {
 // Factory builds a Transport from its configuration.
 type Factory func(cfg Config) (Transport, error)
 
-// Registry maps transport names to factories. Built-in transports register
-// in Default from an init function; tests build their own Registry rather
-// than change Default. A Registry is safe for concurrent use.
+// Registry maps transport names to factories. Built-in transports register in
+// Default from an init function; tests build their own Registry rather than
+// change Default. A Registry is safe for concurrent use.
 type Registry struct {
-	mu        sync.RWMutex
-	factories map[string]Factory
+	*registry.Registry[Factory]
 }
 
 // NewRegistry returns an empty Registry.
 func NewRegistry() *Registry {
-	return &Registry{factories: make(map[string]Factory)}
+	return &Registry{registry.New[Factory]("transport")}
 }
 
 // Register adds a transport under name. It panics if name is empty, f is nil
 // or name is already taken: registration happens at init time, and two
 // plugins claiming one name is a build error, not a runtime condition.
 func (r *Registry) Register(name string, f Factory) {
-	if name == "" {
-		panic("transport: Register with an empty name")
-	}
 	if f == nil {
 		panic(fmt.Sprintf("transport: Register %q with a nil factory", name))
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, dup := r.factories[name]; dup {
-		panic(fmt.Sprintf("transport: %q registered twice", name))
-	}
-	r.factories[name] = f
+	r.Registry.Register(name, f)
 }
 
 // Open builds the transport registered as name with cfg. An unknown name
 // yields an error wrapping ErrUnknownTransport that lists the known names;
-// a factory's error is wrapped with the transport's name.
+// a factory's error is wrapped with the name.
 func (r *Registry) Open(name string, cfg Config) (Transport, error) {
-	r.mu.RLock()
-	f, ok := r.factories[name]
-	r.mu.RUnlock()
+	f, ok := r.Lookup(name)
 	if !ok {
 		return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknownTransport, name, strings.Join(r.Names(), ", "))
 	}
-	t, err := f(cfg)
+	v, err := f(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("transport: open %q: %w", name, err)
 	}
-	return t, nil
-}
-
-// Names returns the registered names, sorted.
-func (r *Registry) Names() []string {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	names := make([]string, 0, len(r.factories))
-	for name := range r.factories {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
+	return v, nil
 }
 
 // Default is the registry built-in transports register in and the server
