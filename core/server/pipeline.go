@@ -230,6 +230,12 @@ func (s *Server) complete(p *proposal, res tree.Result) {
 	switch {
 	case p.hdr.Type == proto.OpError:
 		code = p.txn.(*proto.ErrorTxn).Err
+	case r.op == proto.OpMulti:
+		// Answered err 0 even when an op failed: FinalRequestProcessor
+		// takes the reply's code from rc.err for every op but multi, whose
+		// per-op errors travel in the results (java-multi seq 7).
+		body = multiResponse(res)
+		code = proto.ErrOK
 	case code != proto.ErrOK:
 	case r.op == proto.OpCreate:
 		body = &proto.CreateResponse{Path: res.Path}
@@ -239,9 +245,6 @@ func (s *Server) complete(p *proposal, res tree.Result) {
 		body = &proto.SetDataResponse{Stat: statOf(res)}
 	case r.op == proto.OpSetACL:
 		body = &proto.SetACLResponse{Stat: statOf(res)}
-	case r.op == proto.OpMulti:
-		body = multiResponse(res)
-		code = proto.ErrOK // per-op errors travel in the body
 	}
 	frame := encodeReply(r.xid, zxid, code, body)
 	if r.op == proto.OpCloseSession {
