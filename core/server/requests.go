@@ -14,6 +14,7 @@ var writeOps = map[proto.Op]bool{
 	proto.OpCreate: true, proto.OpCreate2: true, proto.OpCreateContainer: true, proto.OpCreateTTL: true,
 	proto.OpDelete: true, proto.OpSetData: true, proto.OpSetACL: true, proto.OpCheck: true,
 	proto.OpMulti: true, proto.OpReconfig: true, proto.OpCloseSession: true,
+	proto.OpDeleteContainer: true, // refused in prep, see toTxn
 }
 
 // bodyless ops carry nothing after the RequestHeader.
@@ -41,8 +42,8 @@ func (c *conn) handle(frame []byte) bool {
 		// SASL is not offered: answer as a server without a SASL provider.
 		c.sendAndClose(encodeReply(h.Xid, 0, proto.ErrAuthFailed, nil))
 		return true
-	case proto.OpDeleteContainer, proto.OpCreateSession:
-		// Server-internal ops: a client may not send them.
+	case proto.OpCreateSession:
+		// Server-internal op: a client may not send it.
 		c.reply(encodeReply(h.Xid, c.srv.tree.LastZxid(), proto.ErrBadArguments, nil))
 		return true
 	}

@@ -19,6 +19,13 @@ func (s *Server) toTxn(r *request, op proto.Op, body proto.Record, zxid, now int
 		return s.createTxn(r, op, body, zxid, now)
 
 	case proto.OpDeleteContainer:
+		if r.conn != nil {
+			// Only the container reaper may delete containers. ZooKeeper
+			// preps a client's deleteContainer like its own (raw-badinput
+			// seq 31: BadArguments for "/", as an error txn with a zxid);
+			// Warren refuses every path, at the same cost of one zxid.
+			return nil, fmt.Errorf("%w: deleteContainer is server-internal", proto.ErrBadArguments)
+		}
 		path := body.(*proto.DeleteRequest).Path
 		parent, err := parentForDelete(path)
 		if err != nil {
