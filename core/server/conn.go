@@ -34,7 +34,7 @@ type conn struct {
 	info auth.ConnInfo
 
 	sid            atomic.Int64 // the session, once the connect is accepted
-	timeout        time.Duration
+	timeoutNs      atomic.Int64 // the negotiated session timeout; set by the reader, read by the writer
 	closingSession atomic.Bool // the client sent closeSession
 
 	mu   sync.Mutex // guards fifo and ids; see the lock order in server.go
@@ -84,10 +84,10 @@ func (c *conn) Notify(ev proto.WatcherEvent) {
 // off once MaxPendingBytes are waiting for it.
 func (c *conn) send(frame []byte) {
 	c.outMu.Lock()
-	if len(c.out)+len(frame) > c.srv.cfg.MaxPendingBytes {
+	if pending := len(c.out); pending+len(frame) > c.srv.cfg.MaxPendingBytes {
 		c.outMu.Unlock()
 		c.srv.log.Warn("client is not reading its replies; closing the connection",
-			"remote", c.nc.RemoteAddr().String(), "pending_bytes", len(c.out))
+			"remote", c.nc.RemoteAddr().String(), "pending_bytes", pending)
 		go c.close("slow consumer")
 		return
 	}
@@ -145,11 +145,13 @@ func (c *conn) writeLoop() {
 }
 
 func (c *conn) writeTimeout() time.Duration {
-	if c.timeout > 0 {
-		return c.timeout
+	if t := c.timeout(); t > 0 {
+		return t
 	}
 	return c.srv.cfg.MaxSessionTimeout
 }
+
+func (c *conn) timeout() time.Duration { return time.Duration(c.timeoutNs.Load()) }
 
 // close tears the connection down; the session lives on until it expires.
 func (c *conn) close(reason string) {
@@ -212,12 +214,7 @@ func (c *conn) readLoop() {
 
 // readTimeout bounds silence: a session's client pings every third of its
 // timeout, so a connection silent for the whole timeout is dead.
-func (c *conn) readTimeout() time.Duration {
-	if c.timeout > 0 {
-		return c.timeout
-	}
-	return c.srv.cfg.MaxSessionTimeout
-}
+func (c *conn) readTimeout() time.Duration { return c.writeTimeout() }
 
 // connect handles the ConnectRequest. It returns false to close.
 func (c *conn) connect(frame []byte) bool {
@@ -232,7 +229,7 @@ func (c *conn) connect(frame []byte) bool {
 	cfg := &c.srv.cfg
 	timeout := time.Duration(req.TimeOut) * time.Millisecond
 	timeout = max(cfg.MinSessionTimeout, min(timeout, cfg.MaxSessionTimeout))
-	c.timeout = timeout
+	c.timeoutNs.Store(int64(timeout))
 
 	if req.SessionID == 0 {
 		id := c.srv.ids.Next()
@@ -269,7 +266,7 @@ func (*connectEcho) Decode(*proto.Decoder) {}
 
 func (c *conn) connectResponse(id int64, hasReadOnly bool) []byte {
 	resp := proto.ConnectResponse{
-		TimeOut:     int32(c.timeout.Milliseconds()),
+		TimeOut:     int32(c.timeout().Milliseconds()),
 		SessionID:   id,
 		Passwd:      session.Password(id),
 		HasReadOnly: hasReadOnly,

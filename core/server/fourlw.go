@@ -250,7 +250,7 @@ func (c *conn) writeCons(b *strings.Builder, full bool) {
 		pending, c.received.Load(), c.sent.Load())
 	if full && c.sessionID() != 0 {
 		fmt.Fprintf(b, ",sid=0x%x,est=%d,to=%d,lzxid=0x%x", c.sessionID(), c.opened.UnixMilli(),
-			c.timeout.Milliseconds(), uint64(c.srv.tree.LastZxid()))
+			c.timeout().Milliseconds(), uint64(c.srv.tree.LastZxid()))
 	}
 	b.WriteString(")\n")
 }
