@@ -83,16 +83,15 @@ func (t *Tree) updateQuotaStat(target string, bytesDiff, countDiff int64) {
 // and data bytes of the subtree at target into its stats node.
 func (t *Tree) recountQuota(target string) {
 	var count, size int64
-	if t.nodes[target] != nil {
-		stack := []string{target}
+	if root := t.nodes[target]; root != nil {
+		stack := []*znode{root}
 		for len(stack) > 0 {
-			p := stack[len(stack)-1]
+			n := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			n := t.nodes[p]
 			count++
 			size += int64(len(n.data))
-			for name := range n.children {
-				stack = append(stack, childPath(p, name))
+			for _, c := range n.children {
+				stack = append(stack, c)
 			}
 		}
 	}

@@ -34,21 +34,26 @@ func (t *Tree) Serialize(e *proto.Encoder) {
 		proto.EncodeACLs(e, t.acls.byID[id])
 	}
 	if root := t.nodes[RootPath]; root != nil {
-		t.serializeNode(e, "", root)
+		serializeNode(e, make([]byte, 0, 256), root)
 	}
 	e.String(RootPath)
 }
 
-func (t *Tree) serializeNode(e *proto.Encoder, path string, n *znode) {
-	e.String(path)
+// serializeNode writes n, whose path is in path, and its subtree. Children's
+// paths are built in path's spare capacity, as ZooKeeper reuses one
+// StringBuilder, so deep trees cost no quadratic copying.
+func serializeNode(e *proto.Encoder, path []byte, n *znode) {
+	e.Int(int32(len(path)))
+	e.Raw(path)
 	e.Buffer(n.data)
 	e.Long(n.acl)
 	n.stat.Encode(e)
+	if len(n.children) == 0 {
+		return
+	}
+	path = append(path, '/')
 	for _, name := range sortedKeys(n.children) {
-		cp := path + "/" + name
-		if c := t.nodes[cp]; c != nil {
-			t.serializeNode(e, cp, c)
-		}
+		serializeNode(e, append(path, name...), n.children[name])
 	}
 }
 

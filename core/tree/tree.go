@@ -36,12 +36,13 @@ type Options struct {
 }
 
 // znode is one node. Its child names are substrings of the children's own
-// paths, so a name costs no extra bytes.
+// paths, so a name costs no extra bytes; holding the children themselves
+// lets subtree walks (snapshots, counts, quotas) skip path lookups.
 type znode struct {
 	data     []byte // never modified in place: setData replaces it
 	acl      int64  // id in the ACL cache
 	stat     proto.StatPersisted
-	children map[string]struct{} // nil when there are none
+	children map[string]*znode // nil when there are none
 }
 
 // Tree is the znode tree. Reads take a read lock; Apply takes the write lock.
@@ -95,9 +96,9 @@ func newEmpty(opts Options) *Tree {
 // attach links n under parent as path and indexes it; no stat changes.
 func (t *Tree) attach(parent *znode, path string, n *znode) *znode {
 	if parent.children == nil {
-		parent.children = make(map[string]struct{}, 1)
+		parent.children = make(map[string]*znode, 1)
 	}
-	parent.children[Base(path)] = struct{}{}
+	parent.children[Base(path)] = n
 	t.nodes[path] = n
 	return n
 }
@@ -186,7 +187,7 @@ func (t *Tree) GetChildren(path string, w watch.Watcher) ([]string, proto.Stat, 
 	return sortedKeys(n.children), t.stat(n), nil
 }
 
-func sortedKeys(m map[string]struct{}) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
@@ -218,17 +219,22 @@ func (t *Tree) AllChildrenNumber(path string) (int32, error) {
 	if path == RootPath || path == "" {
 		return int32(len(t.nodes) - 1), nil
 	}
-	var count int32
-	stack := []string{path}
+	return int32(subtreeSize(n) - 1), nil
+}
+
+// subtreeSize counts n and its descendants.
+func subtreeSize(n *znode) int {
+	count := 0
+	stack := []*znode{n}
 	for len(stack) > 0 {
-		p := stack[len(stack)-1]
+		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		for name := range t.nodes[p].children {
-			count++
-			stack = append(stack, p+"/"+name)
+		count++
+		for _, c := range n.children {
+			stack = append(stack, c)
 		}
 	}
-	return count, nil
+	return count
 }
 
 // Ephemerals returns the paths of a session's ephemeral nodes, sorted.
