@@ -243,13 +243,16 @@ func fourLetter(addr, word string, limit time.Duration) (string, error) {
 	return string(b), err
 }
 
-// waitReady polls ruok until the server answers imok, the process exits or
-// limit passes.
+// waitReady polls until the server answers ruok with imok and srvr with its
+// mode (ZooKeeper answers imok before it serves requests, and srvr "not
+// currently serving requests"), the process exits or limit passes.
 func waitReady(p *proc, addr string, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	for {
 		if out, _ := fourLetter(addr, "ruok", time.Second); out == "imok" {
-			return nil
+			if out, _ := fourLetter(addr, "srvr", time.Second); strings.Contains(out, "Mode: ") {
+				return nil
+			}
 		}
 		select {
 		case <-p.done:

@@ -398,25 +398,33 @@ func (c *rawClient) await(xid int32) (reply, error) {
 // next reads the next frame that is not a notification.
 func (c *rawClient) next() (reply, error) {
 	for {
-		b, err := c.readFrame()
-		if err != nil {
-			return reply{}, err
+		r, isEvent, err := c.readOne()
+		if err != nil || !isEvent {
+			return r, err
 		}
-		r := &jr{b: b}
-		h := reply{Xid: r.i32(), Zxid: r.i64(), Err: r.i32(), Body: r}
-		if r.err != nil {
-			return reply{}, fmt.Errorf("reply header %x: %w", b, r.err)
-		}
-		if h.Xid == -1 {
-			e := event{Type: r.i32(), State: r.i32(), Path: r.str(), Zxid: h.Zxid}
-			if r.err != nil {
-				return reply{}, fmt.Errorf("notification %x: %w", b, r.err)
-			}
-			c.events = append(c.events, e)
-			continue
-		}
-		return h, nil
 	}
+}
+
+// readOne reads one frame; a notification is appended to c.events.
+func (c *rawClient) readOne() (r reply, isEvent bool, err error) {
+	b, err := c.readFrame()
+	if err != nil {
+		return reply{}, false, err
+	}
+	d := &jr{b: b}
+	h := reply{Xid: d.i32(), Zxid: d.i64(), Err: d.i32(), Body: d}
+	if d.err != nil {
+		return reply{}, false, fmt.Errorf("reply header %x: %w", b, d.err)
+	}
+	if h.Xid != -1 {
+		return h, false, nil
+	}
+	e := event{Type: d.i32(), State: d.i32(), Path: d.str(), Zxid: h.Zxid}
+	if d.err != nil {
+		return reply{}, true, fmt.Errorf("notification %x: %w", b, d.err)
+	}
+	c.events = append(c.events, e)
+	return h, true, nil
 }
 
 // call sends a request and waits for its reply.
@@ -446,59 +454,121 @@ func (c *rawClient) takeEvents() []event {
 // passes.
 func (c *rawClient) waitEvents(n int) error {
 	for len(c.events) < n {
-		r, err := c.next()
+		r, isEvent, err := c.readOne()
 		if err != nil {
 			return err
 		}
-		c.early[r.Xid] = r
+		if !isEvent {
+			c.early[r.Xid] = r
+		}
 	}
 	return nil
 }
 
+// Waits used by outcome: how long a reply may take before it counts as
+// never coming, and how long to watch for the server closing the connection
+// after it.
+const (
+	replyWait = 3 * time.Second
+	closeWait = 300 * time.Millisecond
+)
+
 // outcome sends a request and describes what came back: the reply's error
-// name (and body length when not empty), "no reply" if a following
-// round trip was answered first, or "closed"; then whether the connection
-// is still usable.
+// name (and body length when not empty), "no reply" after replyWait, or
+// "closed"; then whether the connection is still usable: "closed" if the
+// server closes it within closeWait, else the fate of a following exists.
+// Nothing is pipelined, so the answer does not depend on how the server
+// batches its reads (pipelinedOutcome is for that).
 func (c *rawClient) outcome(op int32, body []byte) string {
 	xid, err := c.send(op, body)
 	if err != nil {
 		return "write: " + errText(err)
 	}
-	return c.outcomeOf(xid)
+	var parts []string
+	limit := c.limit
+	defer func() { c.limit = limit }()
+	c.limit = replyWait
+	for done := false; !done; {
+		r, err := c.next()
+		switch {
+		case err != nil && isClosed(err):
+			return strings.Join(append(parts, "closed"), ", then ")
+		case err != nil:
+			parts = append(parts, "no reply")
+			done = true
+		case r.Xid == xid:
+			parts = append(parts, "reply "+errName(r.Err)+bodyLen(r.Body))
+			done = true
+		default:
+			// Not a reply to anything sent: the header fields mean nothing.
+			parts = append(parts, fmt.Sprintf("a frame with xid %d", r.Xid))
+		}
+	}
+	c.limit = closeWait
+	if _, err := c.next(); err != nil && isClosed(err) {
+		return strings.Join(append(parts, "closed"), ", then ")
+	} else if err == nil {
+		parts = append(parts, "an unexpected frame")
+	}
+	c.limit = limit
+	probe, err := c.send(opExists, pathWatch("/", false))
+	if err != nil {
+		return strings.Join(append(parts, errText(err)), ", then ")
+	}
+	r, err := c.await(probe)
+	switch {
+	case err != nil:
+		parts = append(parts, errText(err))
+	case r.Err != 0:
+		parts = append(parts, "open (next request: "+errName(r.Err)+")")
+	default:
+		parts = append(parts, "open")
+	}
+	return strings.Join(parts, ", then ")
 }
 
-// outcomeOf finishes outcome for a request already sent with xid.
-func (c *rawClient) outcomeOf(xid int32) string {
-	probe, perr := c.send(opExists, pathWatch("/", false))
+// pipelinedOutcome writes a request and an exists probe in one write and
+// lists every frame the server sends back until it closes the connection
+// (or c.limit passes).
+func (c *rawClient) pipelinedOutcome(op int32, body []byte) string {
+	c.xid++
+	firstXid := c.xid
+	if op == opAuth {
+		firstXid = -4
+	}
+	first := append((&jw{}).i32(firstXid).i32(op).b, body...)
+	c.xid++
+	probeXid := c.xid
+	probe := append((&jw{}).i32(probeXid).i32(opExists).b, pathWatch("/", false)...)
+	var b []byte
+	for _, f := range [][]byte{first, probe} {
+		b = append(binary.BigEndian.AppendUint32(b, uint32(len(f))), f...)
+	}
+	if err := c.writeRaw(b); err != nil {
+		return "write: " + errText(err)
+	}
 	var parts []string
 	for {
 		r, err := c.next()
 		if err != nil {
-			parts = append(parts, errText(err))
-			return strings.Join(parts, ", then ")
+			return strings.Join(append(parts, errText(err)), ", then ")
 		}
+		which := fmt.Sprintf("xid %d", r.Xid)
 		switch r.Xid {
-		case xid:
-			s := "reply " + errName(r.Err)
-			if n := len(r.Body.b); n > 0 {
-				s += fmt.Sprintf(" +%d bytes", n)
-			}
-			parts = append(parts, s)
-			continue
-		case probe:
-			if len(parts) == 0 {
-				parts = append(parts, "no reply")
-			}
-			if perr != nil {
-				parts = append(parts, "probe write: "+errText(perr))
-			} else {
-				parts = append(parts, "open")
-			}
-			return strings.Join(parts, ", then ")
-		default:
-			parts = append(parts, fmt.Sprintf("reply for xid %d: %s", r.Xid, errName(r.Err)))
+		case firstXid:
+			which = "request"
+		case probeXid:
+			which = "exists"
 		}
+		parts = append(parts, fmt.Sprintf("%s: %s%s", which, errName(r.Err), bodyLen(r.Body)))
 	}
+}
+
+func bodyLen(r *jr) string {
+	if n := len(r.b); n > 0 {
+		return fmt.Sprintf(" +%d bytes", n)
+	}
+	return ""
 }
 
 // errText names an I/O error in a way both servers can agree on.
