@@ -35,7 +35,7 @@ type conn struct {
 
 	sid            atomic.Int64 // the session, once the connect is accepted
 	timeoutNs      atomic.Int64 // the negotiated session timeout; set by the reader, read by the writer
-	closingSession atomic.Bool // the client sent closeSession
+	closingSession atomic.Bool  // the client sent closeSession
 
 	mu   sync.Mutex // guards fifo and ids; see the lock order in server.go
 	fifo []*slot

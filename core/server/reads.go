@@ -144,7 +144,7 @@ func (s *Server) readOp(c *conn, op proto.Op, body proto.Record, ids []proto.Id)
 	case proto.OpAddWatch:
 		req := body.(*proto.AddWatchRequest)
 		if req.Mode != proto.AddWatchPersistent && req.Mode != proto.AddWatchPersistentRecursive {
-			return nil, proto.ErrBadArguments
+			return nil, proto.ErrMarshallingError // ZooKeeper fails decoding an unknown AddWatchMode
 		}
 		s.watches.AddPersistent(req.Path, c, req.Mode == proto.AddWatchPersistentRecursive)
 		return &proto.ErrorResponse{Err: proto.ErrOK}, nil

@@ -245,9 +245,9 @@ func (s *Server) validateCreate(r *request, op proto.Op, mode proto.CreateMode, 
 	if mode.TTL() && !s.cfg.ExtendedTypes {
 		return proto.ErrUnimplemented
 	}
-	if (op == proto.OpCreateContainer) != mode.Container() {
-		return proto.ErrBadArguments
-	}
+	// ZooKeeper does not pair the container mode with its opcode: the
+	// opcode decides the txn (createContainer makes a container whatever the
+	// flags), while TTL modes need createTTL's ttl field.
 	if mode.TTL() != (op == proto.OpCreateTTL) {
 		return proto.ErrBadArguments
 	}
