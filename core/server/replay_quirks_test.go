@@ -25,6 +25,11 @@ type replayQuirk struct {
 	// capture (sessions of earlier scenarios expiring); Warren, replaying
 	// the capture alone, does not.
 	foreignZxids map[int]int64
+
+	// awaitGone: before the line at this seq, the capture's client sat
+	// idle long enough for the reaper to remove these paths, which no
+	// watch reports; wait (bounded) until Warren's reaper has too.
+	awaitGone map[int][]string
 }
 
 // prestate is a tree shape to recreate before the replay starts.
@@ -79,6 +84,10 @@ var replayQuirks = map[string]replayQuirk{
 		// for the reaper: 0x52..0x55 holds three reaped nodes and that
 		// closeSession.
 		foreignZxids: map[int]int64{21: 1},
+		// The client pinged 1.3 s after the events (seq 20); by then the
+		// unwatched /ttlseq-0000000009 was reaped too, as the ping's zxid
+		// shows.
+		awaitGone: map[int][]string{20: {"/ttlseq-0000000009"}},
 	},
 
 	"java-reconnect": {warrenOnly: []warrenOnlyEvent{

@@ -148,6 +148,9 @@ func (r *replayer) errorf(l *wireLine, format string, args ...any) {
 func (r *replayer) run() {
 	for i := range r.lines {
 		l := &r.lines[i]
+		for _, path := range r.quirk.awaitGone[l.Seq] {
+			r.awaitGone(l, path)
+		}
 		switch {
 		case l.Event == "open":
 			r.open(l)
@@ -306,6 +309,21 @@ func (r *replayer) awaitExpiry(l *wireLine, id int64) {
 	for r.node.srv.sessions.check(id) == nil {
 		if time.Now().After(deadline) {
 			r.errorf(l, "session 0x%x did not expire within %v", id, replyTimeout)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// awaitGone waits until the container/TTL reaper has removed path.
+func (r *replayer) awaitGone(l *wireLine, path string) {
+	deadline := time.Now().Add(replyTimeout)
+	for {
+		if _, ok := r.node.srv.tree.Lookup(path); !ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.errorf(l, "%s was not reaped within %v", path, replyTimeout)
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
