@@ -485,3 +485,13 @@ func startBoth(t *testing.T, extraYAML string) (w, z *node) {
 	}
 	return w, r.s
 }
+
+// newProcessGroup puts a child in a process group of its own, so that it and
+// its children (zkCli.sh runs java) can be ended together.
+func newProcessGroup() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
+
+// killProcessGroup kills the group of a child started with newProcessGroup.
+// exec.Cmd calls it as Cancel, only while the child has not been reaped.
+func killProcessGroup(cmd *exec.Cmd) error {
+	return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+}
