@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"sort"
@@ -154,14 +155,23 @@ func (n normalizer) reply(frame []byte, ops map[int32]proto.Op) (canon []byte, d
 	if d.Remaining() != 0 {
 		return nil, "", fmt.Errorf("%d bytes after the reply record", d.Remaining())
 	}
+	// The comparison below is of re-encoded records; a frame that does
+	// not re-encode to itself (a null string read as "") would slip by.
+	if again := encodeReplyRecord(h, body); !bytes.Equal(again, frame) {
+		return nil, "", fmt.Errorf("reply does not re-encode to its own bytes (%x)", again)
+	}
 	h.Zxid = n.zxid(h.Zxid)
 	n.body(body)
+	return encodeReplyRecord(h, body), describe(h, body), nil
+}
+
+func encodeReplyRecord(h proto.ReplyHeader, body proto.Record) []byte {
 	e := proto.NewEncoder(nil)
 	h.Encode(e)
 	if body != nil {
 		body.Encode(e)
 	}
-	return e.Bytes(), describe(h, body), nil
+	return e.Bytes()
 }
 
 // describe renders a normalised reply for a failure message.
