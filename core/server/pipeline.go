@@ -272,7 +272,8 @@ func multiResponse(res tree.Result) *proto.MultiResponse {
 		case sub.Type == proto.OpCreate:
 			mr = proto.MultiResult{Type: sub.Type, Record: &proto.CreateResponse{Path: sub.Path}}
 		case sub.Type == proto.OpCreate2 || sub.Type == proto.OpCreateTTL || sub.Type == proto.OpCreateContainer:
-			mr = proto.MultiResult{Type: sub.Type, Record: &proto.Create2Response{Path: sub.Path, Stat: statOf(sub)}}
+			// OpResult.CreateResult(path, stat) is always of type create2.
+			mr = proto.MultiResult{Type: proto.OpCreate2, Record: &proto.Create2Response{Path: sub.Path, Stat: statOf(sub)}}
 		case sub.Type == proto.OpSetData:
 			mr = proto.MultiResult{Type: sub.Type, Record: &proto.SetDataResponse{Stat: statOf(sub)}}
 		default: // delete, deleteContainer, check: no body
