@@ -21,6 +21,7 @@ var diffScenarios = []scenario{
 	{name: "multi", run: scenarioMulti},
 	{name: "multi-raw", run: scenarioMultiRaw},
 	{name: "multi-result-types", run: scenarioMultiResultTypes},
+	{name: "multi-create2-result-type", run: scenarioMultiCreate2ResultType},
 	{name: "multi-with-read-op", run: scenarioMultiWithReadOp},
 	{name: "watches", run: scenarioWatches},
 	{name: "watches-gozk", run: scenarioWatchesGoZK},
@@ -378,13 +379,20 @@ func scenarioMultiRaw(e *env) {
 // scenarioMultiResultTypes: ZooKeeper answers every create that returns a
 // stat inside a multi as a create2 result (type 15), containers and TTL nodes
 // included; the Java 3.8 client's MultiResponse rejects types 19 and 21
-// ("Invalid type"). A create2 op itself comes back as a plain create result.
+// ("Invalid type").
 func scenarioMultiResultTypes(e *env) {
 	c := e.raw("self")
 	e.rawCreate(c, opCreate, e.root, nil, openACL, 0, 0)
 	e.logMulti(c, "multi with container and TTL", opMulti,
 		multiOp{opCreateContainer, createBody(e.p("/mc"), nil, openACL, 4)},
 		multiOp{opCreateTTL, createTTLBody(e.p("/mt"), nil, openACL, 5, 60000)})
+}
+
+// scenarioMultiCreate2ResultType: a create2 op inside a multi comes back
+// from ZooKeeper as a plain create result (type 1, path only).
+func scenarioMultiCreate2ResultType(e *env) {
+	c := e.raw("self")
+	e.rawCreate(c, opCreate, e.root, nil, openACL, 0, 0)
 	e.logMulti(c, "multi with create2", opMulti,
 		multiOp{opCreate2, createBody(e.p("/c2"), nil, openACL, 0)})
 }

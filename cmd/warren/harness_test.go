@@ -321,7 +321,7 @@ func startWarren(t testing.TB, extraYAML string) *node {
 	// A free port can be taken between freePort and the bind; try again then.
 	for attempt := 0; attempt < 3; attempt++ {
 		addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
-		p, err := startProc("warren", exec.Command(warrenBin, "server",
+		p, err := startProc("warren", warrenCommand("server",
 			"--config", cfgPath, "--client-addr", addr, "--data-dir", dataDir))
 		if err != nil {
 			t.Fatal(err)
