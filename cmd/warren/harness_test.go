@@ -366,10 +366,14 @@ var zooKeeperJVMFlags = []string{
 	"-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
 }
 
-// requireZooKeeper skips the test when Java or the ZooKeeper package is
-// missing, or fails it when CI is set, since CI must install them.
+// requireZooKeeper skips the test with -short or when Java or the ZooKeeper
+// package is missing; when CI is set a missing package fails the test
+// instead, since CI must install it.
 func requireZooKeeper(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: not starting Apache ZooKeeper")
+	}
 	java, err := exec.LookPath("java")
 	if err == nil {
 		_, err = os.Stat("/usr/share/java/zookeeper.jar")

@@ -3,8 +3,9 @@ package main
 // A hand-rolled client for the ZooKeeper wire protocol, for what
 // go-zookeeper cannot send (multiRead, addWatch, getEphemerals, whoAmI, bad
 // input) and for watching the exact order of replies and notifications. It
-// has its own jute encoding (jute_test.go) on purpose: the differential tests must not
-// depend on Warren's codec, or a bug there would be invisible on both sides.
+// has its own jute encoding (jute_test.go) on purpose: the differential
+// tests must not depend on Warren's codec, or a bug there would be
+// invisible on both sides.
 
 import (
 	"encoding/binary"
