@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"time"
 )
 
 // knownWords are ZooKeeper's four-letter words (FourLetterCommands). A
@@ -182,8 +181,6 @@ func (s *Server) writeEnv(b *strings.Builder) {
 
 func (s *Server) writeMonitor(b *strings.Builder) {
 	lmin, lavg, lmax := s.stats.latency()
-	conns, _, _ := s.watches.Summary()
-	_ = conns
 	kv := func(k string, v any) { fmt.Fprintf(b, "zk_%s\t%v\n", k, v) }
 	kv("version", s.versionString())
 	kv("server_state", "standalone")
@@ -239,13 +236,9 @@ func (s *Server) writeDump(b *strings.Builder) {
 
 // writeCons writes one connection line as ZooKeeper's cons and stat do.
 func (c *conn) writeCons(b *strings.Builder, full bool) {
-	c.outMu.Lock()
-	queued := len(c.out)
-	c.outMu.Unlock()
 	c.mu.Lock()
 	pending := len(c.fifo)
 	c.mu.Unlock()
-	_ = queued
 	fmt.Fprintf(b, " /%s[%d](queued=%d,recved=%d,sent=%d", c.nc.RemoteAddr(), boolInt(c.sessionID() != 0),
 		pending, c.received.Load(), c.sent.Load())
 	if full && c.sessionID() != 0 {
@@ -348,5 +341,3 @@ func maxFDs() int64 {
 	}
 	return -1
 }
-
-var _ = time.Second

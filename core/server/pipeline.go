@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -317,5 +316,3 @@ func frameLen(b []byte) []byte {
 	b[0], b[1], b[2], b[3] = byte(n>>24), byte(n>>16), byte(n>>8), byte(n)
 	return b
 }
-
-var errStopped = errors.New("server: stopped")
