@@ -1,5 +1,7 @@
 package storage
 
+import "log/slog"
+
 // Backend is one storage plugin opened on one data directory: its log and
 // its snapshots. The Backend owns both; the caller closes only the Backend.
 type Backend interface {
@@ -34,6 +36,10 @@ type Config struct {
 	// segment (ZooKeeper's zookeeper.preAllocSize); 0 means the backend's
 	// default.
 	PreAllocSize int64
+	// Logger receives what the backend has to tell an operator (a torn
+	// tail cut off at open, a damaged snapshot skipped). Nil means
+	// slog.Default().
+	Logger *slog.Logger
 	// Options holds backend-specific settings, as decoded from the config
 	// file under the backend's name.
 	Options map[string]any

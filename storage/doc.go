@@ -25,6 +25,14 @@
 // all of them. A backend may make entries durable earlier than Sync; it may
 // never report Sync done before they are.
 //
+// When Append or Sync fails (ENOSPC, an I/O error), the log falls back to
+// what the last successful Sync made durable: the entries appended since
+// are dropped, LastZxid says so, and nothing half-written is left for a
+// reader or a restart to trip over. The node then answers those writes with
+// an error and may try again later; a later Append succeeds once the cause
+// is gone. A backend that cannot restore that state returns errors until it
+// is reopened.
+//
 // TruncateAfter (ZAB's TRUNC) is durable when it returns. PurgeBefore only
 // frees space after a snapshot; it may drop fewer entries than asked and a
 // crash may undo it, but it only ever drops a prefix of the log, never a
