@@ -72,7 +72,12 @@ func newConn(s *Server, nc net.Conn) *conn {
 func (c *conn) sessionID() int64 { return c.sid.Load() }
 
 // Notify queues a watch event; it implements watch.Watcher and never blocks.
-func (c *conn) Notify(ev proto.WatcherEvent) {
+// An event about a znode the session may not READ is dropped
+// (CVE-2024-23944), as ZooKeeper's ServerCnxn.process does.
+func (c *conn) Notify(ev proto.WatcherEvent, acl []proto.ACL) {
+	if acl != nil && c.srv.checkRead(c, acl, proto.PermRead, c.authIDs()) != nil {
+		return
+	}
 	e := proto.NewEncoder(make([]byte, 4, 32+len(ev.Path)))
 	hdr := proto.ReplyHeader{Xid: proto.XidNotification, Zxid: -1}
 	hdr.Encode(e)

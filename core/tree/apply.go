@@ -233,8 +233,8 @@ func (t *Tree) create(r *Result, withStat bool, path string, data []byte, acl []
 		r.Stat = &st
 	}
 	if t.watches != nil {
-		t.watches.Trigger(path, proto.EventNodeCreated)
-		t.watches.Trigger(parentPath, proto.EventNodeChildrenChanged)
+		t.watches.Trigger(path, proto.EventNodeCreated, t.acls.get(aclID))
+		t.watches.Trigger(parentPath, proto.EventNodeChildrenChanged, t.acls.get(parent.acl))
 	}
 	return proto.ErrOK
 }
@@ -321,13 +321,14 @@ func (t *Tree) delete(path string, zxid int64) proto.Err {
 		return proto.ErrNoNode
 	}
 	delete(t.nodes, path)
+	acl := t.acls.get(n.acl)
 	t.acls.release(n.acl)
 	t.dataSize -= int64(len(path) + len(n.data))
 	t.unindex(path, n.stat.EphemeralOwner)
 	t.quotaDeleted(parentPath, name, path, int64(len(n.data)))
 	if t.watches != nil {
-		t.watches.Trigger(path, proto.EventNodeDeleted)
-		t.watches.Trigger(parentPath, proto.EventNodeChildrenChanged)
+		t.watches.Trigger(path, proto.EventNodeDeleted, acl)
+		t.watches.Trigger(parentPath, proto.EventNodeChildrenChanged, t.acls.get(parent.acl))
 	}
 	return proto.ErrOK
 }
@@ -347,7 +348,7 @@ func (t *Tree) setData(path string, data []byte, version int32, zxid, time int64
 	t.dataSize += int64(len(n.data) - len(old))
 	t.quotaAccount(path, int64(len(n.data)-len(old)), 0)
 	if t.watches != nil {
-		t.watches.Trigger(path, proto.EventNodeDataChanged)
+		t.watches.Trigger(path, proto.EventNodeDataChanged, t.acls.get(n.acl))
 	}
 	return &st, proto.ErrOK
 }

@@ -208,3 +208,35 @@ func TestConcurrentReadersAndWriter(t *testing.T) {
 		t.Errorf("%d watches left after every watcher left", m.Count())
 	}
 }
+
+// TestWatchEventsCarryACL checks the ACL each event hands its watchers, which
+// the server checks for READ before delivering (CVE-2024-23944): the
+// znode's own for NodeCreated, NodeDataChanged and NodeDeleted, its
+// parent's for NodeChildrenChanged.
+func TestWatchEventsCarryACL(t *testing.T) {
+	parentACL := []proto.ACL{{Perms: proto.PermAll, ID: proto.Id{Scheme: "digest", ID: "parent:x"}}}
+	childACL := []proto.ACL{{Perms: proto.PermRead, ID: proto.Id{Scheme: "ip", ID: "10.0.0.1"}}}
+	tr, m := newTree(false)
+	applyAll(t, tr, 1, op{proto.OpCreate, &proto.CreateTxn{Path: "/p", ACL: parentACL, ParentCversion: -1}})
+	w := &recorder{}
+	m.AddPersistent("/p", w, false)
+	m.AddPersistent("/p/c", w, false)
+	applyAll(t, tr, 2,
+		op{proto.OpCreate, &proto.CreateTxn{Path: "/p/c", ACL: childACL, ParentCversion: -1}},
+		mkSetData("/p/c", "x", 1),
+		mkDelete("/p/c"))
+	want := map[string][]proto.ACL{
+		"created /p/c": childACL, "children /p": parentACL,
+		"data /p/c": childACL, "deleted /p/c": childACL,
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.evs) != 5 {
+		t.Fatalf("events %q, want created, children, data, deleted, children", w.evs)
+	}
+	for i, ev := range w.evs {
+		if !reflect.DeepEqual(w.acls[i], want[ev]) {
+			t.Errorf("%s came with ACL %v, want %v", ev, w.acls[i], want[ev])
+		}
+	}
+}

@@ -17,19 +17,22 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // sess is the session that owns test ephemerals (java-crud's session id).
 const sess int64 = 0x100000e363d0002
 
-// recorder is a Watcher that records events as "type path".
+// recorder is a Watcher that records events as "type path", and the ACL
+// each came with.
 type recorder struct {
-	mu  sync.Mutex
-	evs []string
+	mu   sync.Mutex
+	evs  []string
+	acls [][]proto.ACL
 }
 
-func (r *recorder) Notify(ev proto.WatcherEvent) {
+func (r *recorder) Notify(ev proto.WatcherEvent, acl []proto.ACL) {
 	names := map[proto.EventType]string{
 		proto.EventNodeCreated: "created", proto.EventNodeDeleted: "deleted",
 		proto.EventNodeDataChanged: "data", proto.EventNodeChildrenChanged: "children",
 	}
 	r.mu.Lock()
 	r.evs = append(r.evs, names[ev.Type]+" "+ev.Path)
+	r.acls = append(r.acls, acl)
 	r.mu.Unlock()
 }
 

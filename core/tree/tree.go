@@ -290,7 +290,8 @@ func (t *Tree) SetWatches(relZxid int64, data, exist, child, persistent, recursi
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	notify := func(typ proto.EventType, path string) {
-		w.Notify(proto.WatcherEvent{Type: typ, State: proto.StateSyncConnected, Path: path})
+		// Unfiltered, as ZooKeeper's DataTree.setWatches.
+		w.Notify(proto.WatcherEvent{Type: typ, State: proto.StateSyncConnected, Path: path}, nil)
 	}
 	m := t.watches
 	for _, p := range data {

@@ -16,8 +16,14 @@ import (
 // the event) and must not call back into the Manager or the tree: the tree
 // triggers watches while holding its write lock. Watchers are used as map
 // keys, so an implementation must be comparable (a pointer, typically).
+//
+// acl is the ACL of the znode the event is about (its parent's, for
+// NodeChildrenChanged). A watcher serving a client session delivers the
+// event only if the session may READ that znode, as ZooKeeper does since
+// CVE-2024-23944; a one-shot watch is used up either way. A nil acl means
+// the event is not filtered (setWatches' immediate events, as ZooKeeper).
 type Watcher interface {
-	Notify(ev proto.WatcherEvent)
+	Notify(ev proto.WatcherEvent, acl []proto.ACL)
 }
 
 // Staler is optionally implemented by a Watcher whose connection may already
@@ -104,8 +110,9 @@ func (m *Manager) add(t *table, path string, w Watcher, md mode) {
 // are removed); recursive watches on an ancestor of path fire too, except
 // for NodeChildrenChanged (they live only in the data table). Each watcher
 // is notified at most once per call, after the Manager's lock is released.
-// Trigger returns the number of notifications sent.
-func (m *Manager) Trigger(path string, typ proto.EventType) int {
+// acl goes to each watcher's Notify. Trigger returns the number of watchers
+// notified.
+func (m *Manager) Trigger(path string, typ proto.EventType, acl []proto.ACL) int {
 	var fired firedSet
 	m.mu.Lock()
 	switch typ {
@@ -123,7 +130,7 @@ func (m *Manager) Trigger(path string, typ proto.EventType) int {
 	}
 	ev := proto.WatcherEvent{Type: typ, State: proto.StateSyncConnected, Path: path}
 	for _, w := range fired.list {
-		w.Notify(ev)
+		w.Notify(ev, acl)
 	}
 	return len(fired.list)
 }

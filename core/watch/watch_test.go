@@ -22,7 +22,7 @@ type rec struct {
 	stale bool
 }
 
-func (r *rec) Notify(ev proto.WatcherEvent) {
+func (r *rec) Notify(ev proto.WatcherEvent, _ []proto.ACL) {
 	r.mu.Lock()
 	r.evs = append(r.evs, ev)
 	r.mu.Unlock()
@@ -112,7 +112,7 @@ func TestTriggerRules(t *testing.T) {
 			w := &rec{}
 			tc.setup(m, w)
 			for _, tr := range all {
-				m.Trigger(tr.path, tr.typ)
+				m.Trigger(tr.path, tr.typ, nil)
 			}
 			if got := w.take(); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("events\n got %q\nwant %q", got, tc.want)
@@ -131,7 +131,7 @@ func TestNodeDeletedNotifiesOnce(t *testing.T) {
 	m.AddChild("/n", w)
 	m.AddPersistent("/n", w, false)
 	m.AddChild("/n", other)
-	if n := m.Trigger("/n", deleted); n != 2 {
+	if n := m.Trigger("/n", deleted, nil); n != 2 {
 		t.Fatalf("Trigger = %d notifications, want 2", n)
 	}
 	if got := w.take(); !reflect.DeepEqual(got, []string{"deleted /n"}) {
@@ -157,7 +157,7 @@ func TestRecursiveAncestorsNotifyOnce(t *testing.T) {
 	m.AddPersistent("/a", w, true)
 	m.AddPersistent("/a/b", w, true)
 	m.AddData("/a/b/c", w)
-	if n := m.Trigger("/a/b/c", dataChg); n != 1 {
+	if n := m.Trigger("/a/b/c", dataChg, nil); n != 1 {
 		t.Fatalf("Trigger = %d, want 1", n)
 	}
 	if got := w.take(); len(got) != 1 {
@@ -174,8 +174,8 @@ func TestReconnectModesCoexist(t *testing.T) {
 	m.AddChild("/rc", w)
 	m.AddPersistent("/rc", w, false)
 	m.AddPersistent("/rc", w, true)
-	m.Trigger("/rc/new", created)
-	m.Trigger("/rc", children)
+	m.Trigger("/rc/new", created, nil)
+	m.Trigger("/rc", children, nil)
 	want := []string{"created /rc/new", "children /rc"}
 	if got := w.take(); !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q, want %q", got, want)
@@ -261,7 +261,7 @@ func TestRemoveOneModeKeepsOthers(t *testing.T) {
 	if !m.Remove("/p", w, WatcherPersistentRecursive) || m.data.recursive != 0 {
 		t.Fatal("remove recursive")
 	}
-	m.Trigger("/p/child", created) // no recursive watch left: nothing fires
+	m.Trigger("/p/child", created, nil) // no recursive watch left: nothing fires
 	if got := w.take(); len(got) != 0 {
 		t.Fatalf("got %q", got)
 	}
@@ -288,7 +288,7 @@ func TestRemoveWatcher(t *testing.T) {
 	if m.Count() != 1 || m.data.recursive != 0 || len(m.child.byPath) != 0 {
 		t.Fatalf("count %d recursive %d", m.Count(), m.data.recursive)
 	}
-	if n := m.Trigger("/a", deleted); n != 1 {
+	if n := m.Trigger("/a", deleted, nil); n != 1 {
 		t.Fatalf("Trigger = %d", n)
 	}
 	if len(w.take()) != 0 {
@@ -352,7 +352,7 @@ func TestManyWatchersOnePath(t *testing.T) {
 		m.AddChild("/hot", ws[i])
 		m.AddPersistent("/", ws[i], true)
 	}
-	if n := m.Trigger("/hot", deleted); n != len(ws) {
+	if n := m.Trigger("/hot", deleted, nil); n != len(ws) {
 		t.Fatalf("Trigger = %d, want %d", n, len(ws))
 	}
 	for _, w := range ws {
@@ -380,11 +380,11 @@ func TestConcurrentUse(t *testing.T) {
 				case 2:
 					m.AddPersistent(p, w, g%2 == 0)
 				case 3:
-					m.Trigger(p+"/x", created)
+					m.Trigger(p+"/x", created, nil)
 				case 4:
 					m.Remove(p, w, proto.WatcherAny)
 				case 5:
-					m.Trigger(p, deleted)
+					m.Trigger(p, deleted, nil)
 					m.Summary()
 					m.ByWatcher()
 					m.ByPath()
@@ -404,7 +404,7 @@ func BenchmarkTriggerNoWatch(b *testing.B) {
 	m.AddData("/other", &rec{})
 	b.ReportAllocs()
 	for b.Loop() {
-		m.Trigger("/a/b/c", dataChg)
+		m.Trigger("/a/b/c", dataChg, nil)
 	}
 }
 
@@ -414,7 +414,7 @@ func BenchmarkTriggerOneShot(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		m.AddData("/a/b/c", w)
-		m.Trigger("/a/b/c", dataChg)
+		m.Trigger("/a/b/c", dataChg, nil)
 		w.evs = w.evs[:0]
 	}
 }
