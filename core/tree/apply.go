@@ -203,6 +203,7 @@ func (t *Tree) create(r *Result, withStat bool, path string, data []byte, acl []
 	aclID := t.acls.intern(acl)
 	if existing := t.nodes[path]; existing != nil {
 		// As DataTree: the replayed create's ACL replaces the node's.
+		t.preserve(existing)
 		t.acls.release(existing.acl)
 		existing.acl = aclID
 		return proto.ErrNodeExists
@@ -212,6 +213,7 @@ func (t *Tree) create(r *Result, withStat bool, path string, data []byte, acl []
 	}
 	// Replaying over a fuzzy snapshot must not move cversion back.
 	if parentCversion > parent.stat.Cversion {
+		t.preserve(parent)
 		parent.stat.Cversion = parentCversion
 		parent.stat.Pzxid = hdr.Zxid
 	}
@@ -283,6 +285,7 @@ func (t *Tree) bumpCversion(path string, cversion int32, zxid int64) bool {
 		cversion = n.stat.Cversion + 1
 	}
 	if cversion > n.stat.Cversion {
+		t.preserve(n)
 		n.stat.Cversion = cversion
 		n.stat.Pzxid = zxid
 	}
@@ -310,6 +313,7 @@ func (t *Tree) delete(path string, zxid int64) proto.Err {
 	if n != nil && len(n.children) > 0 {
 		return proto.ErrNotEmpty
 	}
+	t.preserve(parent)
 	delete(parent.children, name)
 	if len(parent.children) == 0 {
 		parent.children = nil
@@ -339,6 +343,7 @@ func (t *Tree) setData(path string, data []byte, version int32, zxid, time int64
 	if n == nil {
 		return nil, proto.ErrNoNode
 	}
+	t.preserve(n)
 	old := n.data
 	n.data = bytes.Clone(data)
 	n.stat.Mtime = time
@@ -359,6 +364,7 @@ func (t *Tree) setACL(path string, acl []proto.ACL, version int32) (*proto.Stat,
 	if n == nil {
 		return nil, proto.ErrNoNode
 	}
+	t.preserve(n)
 	t.acls.release(n.acl)
 	n.stat.Aversion = version
 	n.acl = t.acls.intern(acl)

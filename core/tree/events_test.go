@@ -189,8 +189,7 @@ func TestConcurrentReadersAndWriter(t *testing.T) {
 				tr.Ephemerals(sess)
 				tr.Lookup(p)
 				if g == 0 && i%50 == 0 {
-					e := proto.NewEncoder(nil)
-					tr.Serialize(e)
+					serialize(tr)
 				}
 			}
 		}(g)

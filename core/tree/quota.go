@@ -76,6 +76,7 @@ func (t *Tree) updateQuotaStat(target string, bytesDiff, countDiff int64) {
 	s := parseStatsTrack(n.data)
 	s.set("count", s.get("count")+countDiff)
 	s.set("bytes", s.get("bytes")+bytesDiff)
+	t.preserve(n)
 	n.data = s.bytes()
 }
 
@@ -102,6 +103,7 @@ func (t *Tree) recountQuota(target string) {
 	var s statsTrack
 	s.set("count", count)
 	s.set("bytes", size)
+	t.preserve(n)
 	n.data = s.bytes()
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/warrenzk/warren/core/proto"
 )
@@ -14,50 +13,9 @@ import (
 // starting with the root under the empty path: ustring path, buffer data,
 // long ACL id, StatPersisted; the list ends with the path "/". Sessions
 // precede the tree and are the caller's business, as in ZooKeeper's
-// SerializeUtils.
+// SerializeUtils. SnapshotView writes it.
 
-// Serialize writes the tree in ZooKeeper's snapshot format. It holds the read
-// lock throughout, so the snapshot is consistent (not fuzzy) at LastZxid.
-// ACL entries come in id order and children in name order; ZooKeeper writes
-// both in hash order, which no reader depends on.
-func (t *Tree) Serialize(e *proto.Encoder) {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	ids := make([]int64, 0, len(t.acls.byID))
-	for id := range t.acls.byID {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	e.Int(int32(len(ids)))
-	for _, id := range ids {
-		e.Long(id)
-		proto.EncodeACLs(e, t.acls.byID[id])
-	}
-	if root := t.nodes[RootPath]; root != nil {
-		serializeNode(e, make([]byte, 0, 256), root)
-	}
-	e.String(RootPath)
-}
-
-// serializeNode writes n, whose path is in path, and its subtree. Children's
-// paths are built in path's spare capacity, as ZooKeeper reuses one
-// StringBuilder, so deep trees cost no quadratic copying.
-func serializeNode(e *proto.Encoder, path []byte, n *znode) {
-	e.Int(int32(len(path)))
-	e.Raw(path)
-	e.Buffer(n.data)
-	e.Long(n.acl)
-	n.stat.Encode(e)
-	if len(n.children) == 0 {
-		return
-	}
-	path = append(path, '/')
-	for _, name := range sortedKeys(n.children) {
-		serializeNode(e, append(path, name...), n.children[name])
-	}
-}
-
-// Deserialize reads a tree written by Serialize or by ZooKeeper
+// Deserialize reads a tree written by a SnapshotView or by ZooKeeper
 // (DataTree.deserialize), rebuilding the ephemeral, container and TTL
 // indexes and the quota state, and dropping ACL entries no node uses. It
 // refuses, rather than half-loads, a stream whose nodes do not form a tree:

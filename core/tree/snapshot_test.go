@@ -144,10 +144,18 @@ func canonical(t *testing.T, b []byte) []byte {
 	return e.Bytes()
 }
 
+// serialize writes tr through a SnapshotView.
 func serialize(tr *Tree) []byte {
-	e := proto.NewEncoder(nil)
-	tr.Serialize(e)
-	return e.Bytes()
+	v, err := tr.BeginSnapshot()
+	if err != nil {
+		panic(err)
+	}
+	defer v.Close()
+	var b bytes.Buffer
+	if _, err := v.WriteTo(&b); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
 }
 
 // ens-07 seq 3962 is a ZooKeeper 3.8 leader's SNAP stream: 0 sessions,

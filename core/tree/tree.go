@@ -60,6 +60,7 @@ type Tree struct {
 	dataSize   int64               // DataTree.cachedApproximateDataSize
 
 	lastZxid atomic.Int64
+	snap     *SnapshotView // the open snapshot view, if any (under mu)
 }
 
 // New returns a tree holding what a fresh ZooKeeper DataTree holds: "/",
@@ -95,6 +96,7 @@ func newEmpty(opts Options) *Tree {
 
 // attach links n under parent as path and indexes it; no stat changes.
 func (t *Tree) attach(parent *znode, path string, n *znode) *znode {
+	t.preserve(parent)
 	if parent.children == nil {
 		parent.children = make(map[string]*znode, 1)
 	}
