@@ -109,6 +109,21 @@ func (t *Tracker) SetClosing(id int64) {
 	s.closing = true
 }
 
+// Reopen undoes SetClosing, for a closeSession that could not be carried
+// out (its txn was never logged): the session is tracked again as if
+// touched at now, so that it expires if its client stays away. It does
+// nothing if id is unknown or not closing.
+func (t *Tracker) Reopen(id int64, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s, ok := t.sessions[id]
+	if !ok || !s.closing {
+		return
+	}
+	s.closing = false
+	t.place(id, s, t.roundUp(now.Add(s.timeout)))
+}
+
 // Remove forgets session id entirely. It does nothing if id is unknown.
 func (t *Tracker) Remove(id int64) {
 	t.mu.Lock()

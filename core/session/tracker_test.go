@@ -39,6 +39,8 @@ func run(t *testing.T, tr *Tracker, steps []step) {
 			}
 		case "closing":
 			tr.SetClosing(s.id)
+		case "reopen":
+			tr.Reopen(s.id, at(s.at))
 		case "remove":
 			tr.Remove(s.id)
 		case "expired":
@@ -126,6 +128,19 @@ func TestTracker(t *testing.T) {
 			{op: "remove", id: 2},
 			{op: "touch", id: 2, ok: false},
 			{op: "len", n: 1},
+		}},
+		{"reopen tracks a closing or expired session again", []step{
+			{op: "add", id: 1, timeout: 1000 * ms},
+			{op: "add", id: 2, timeout: 1000 * ms},
+			{op: "closing", id: 1},
+			{op: "expired", at: 1100 * ms, ids: []int64{2}},
+			{op: "reopen", id: 1, at: 1100 * ms}, // → 2200
+			{op: "reopen", id: 2, at: 1200 * ms}, // → 2300
+			{op: "reopen", id: 2, at: 5000 * ms}, // not closing: no-op
+			{op: "reopen", id: 9},                // unknown: no-op
+			{op: "touch", id: 1, at: 1150 * ms, ok: true},
+			{op: "next", ok: true, when: 2200 * ms},
+			{op: "expired", at: 2300 * ms, ids: []int64{1, 2}},
 		}},
 		{"closing empties the bucket", []step{
 			{op: "add", id: 1, timeout: 1000 * ms},
