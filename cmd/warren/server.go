@@ -91,13 +91,14 @@ var nodeModule = fx.Module("node",
 	fx.Invoke(serveClients),
 )
 
-func openStorage(lc fx.Lifecycle, cfg config.Config) (storage.Backend, error) {
+func openStorage(lc fx.Lifecycle, cfg config.Config, logger *slog.Logger) (storage.Backend, error) {
 	b, err := storage.Default.Open(cfg.Storage.Backend, storage.Config{
 		DataDir:      cfg.Server.DataDir,
 		LogDir:       cfg.Server.LogDir(),
 		ForceSync:    cfg.Server.ForceSync,
 		PreAllocSize: cfg.Server.PreAllocSize,
 		Options:      cfg.Storage.Options,
+		Logger:       logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("storage backend %q: %w", cfg.Storage.Backend, err)
@@ -136,12 +137,15 @@ func newServer(cfg config.Config, logger *slog.Logger, b storage.Backend, checke
 		ContainerCheckInterval: s.ContainerCheckInterval,
 		ContainerMaxPerMinute:  s.ContainerMaxPerMinute,
 		FourLetterWords:        s.FourLetterWords,
+		SnapCount:              s.SnapCount,
+		SnapRetainCount:        s.Autopurge.SnapRetainCount,
+		PurgeInterval:          s.Autopurge.PurgeInterval,
 		ClientAddr:             s.ClientAddr,
 		DataDir:                s.DataDir,
 		DataLogDir:             s.LogDir(),
 		Version:                version,
 		Logger:                 logger,
-	}, b.Log(), checker)
+	}, b, checker)
 }
 
 // serveClients starts the node and its client listener with the app, and

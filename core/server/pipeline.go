@@ -33,6 +33,7 @@ type proposal struct {
 	data []byte // hdr + txn as logged
 	req  *request
 	done chan struct{} // closed once applied, for shutdown's barrier
+	lost bool          // the log could not take it: answer an error, apply nothing
 }
 
 // submit preps r and hands it to the log goroutine. Holding prepMu across
@@ -95,6 +96,11 @@ func (s *Server) logLoop() {
 		select {
 		case p := <-s.proposals:
 			batch = append(batch, p)
+		case zxid := <-s.purgeLog:
+			if err := s.txnLog.PurgeBefore(zxid); err != nil {
+				s.log.Error("purging the txn log failed", "before_zxid", fmt.Sprintf("%#x", zxid), "err", err)
+			}
+			continue
 		case <-s.quit:
 			return
 		}
@@ -108,8 +114,8 @@ func (s *Server) logLoop() {
 			}
 		}
 		if err := s.logBatch(batch); err != nil {
-			s.fail(err)
-			return
+			s.applies <- s.dropUnlogged(batch, err)
+			continue
 		}
 		s.applies <- append([]*proposal(nil), batch...)
 	}
@@ -147,28 +153,28 @@ func (s *Server) logBatch(batch []*proposal) error {
 	return nil
 }
 
-// fail stops the write path after a storage error: nothing more is
-// acknowledged, which is the only safe answer when durability is in doubt.
-func (s *Server) fail(err error) {
-	s.failed.CompareAndSwap(nil, &err)
-	s.log.Error("the write path stopped: the txn log failed; no more writes will be acknowledged. Check the log device and restart the node", "err", err)
-}
-
 // applyLoop applies committed txns in zxid order and completes requests.
 func (s *Server) applyLoop() {
 	defer s.loops.Done()
 	for batch := range s.applies {
 		var last int64
+		applied := 0
 		for _, p := range batch {
-			if p.txn == nil {
+			switch {
+			case p.txn == nil:
 				s.completeBarrier(p)
+				continue
+			case p.lost:
+				s.answerLost(p)
 				continue
 			}
 			res := s.tree.Apply(&p.hdr, p.txn)
 			s.applySessionEffects(&p.hdr, p.txn, res)
 			s.complete(p, res)
 			last = p.hdr.Zxid
+			applied++
 		}
+		s.maybeSnapshot(applied)
 		if last != 0 {
 			s.prepMu.Lock()
 			s.prep.forget(last)

@@ -73,10 +73,6 @@ func (c *conn) handle(frame []byte) bool {
 		if h.Type == proto.OpCloseSession {
 			c.closingSession.Store(true)
 		}
-		if err := c.srv.Err(); err != nil {
-			c.reply(encodeReply(h.Xid, c.srv.tree.LastZxid(), proto.ErrSystemError, nil))
-			return true
-		}
 		r.slot = c.enqueue()
 		c.srv.submit(r)
 	case h.Type == proto.OpSync:

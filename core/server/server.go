@@ -41,6 +41,9 @@ type Config struct {
 	ContainerMaxPerMinute  int           // znode.container.maxPerMinute (default 10000)
 	FourLetterWords        []string      // 4lw.commands.whitelist; "*" enables all (default srvr)
 	MaxPendingBytes        int           // replies queued for a client that does not read before it is cut off (default 64 MiB)
+	SnapCount              int           // snapCount: txns between snapshots, randomised as ZooKeeper does (default 100000)
+	SnapRetainCount        int           // autopurge.snapRetainCount: snapshots a purge keeps (default and minimum 3)
+	PurgeInterval          time.Duration // autopurge.purgeInterval: how often to purge old snapshots and log; 0 = never
 
 	// Shown by conf, envi and dirs.
 	ClientAddr string
@@ -80,6 +83,15 @@ func (c *Config) setDefaults() {
 	if c.MaxPendingBytes <= 0 {
 		c.MaxPendingBytes = 64 << 20
 	}
+	if c.SnapCount <= 0 {
+		c.SnapCount = 100000
+	}
+	if c.SnapCount < 2 {
+		c.SnapCount = 2 // ZooKeeper's floor: half of it must be at least 1
+	}
+	if c.SnapRetainCount < 3 {
+		c.SnapRetainCount = 3 // as ZooKeeper's DatadirCleanupManager
+	}
 	if c.Version == "" {
 		c.Version = "dev"
 	}
@@ -96,6 +108,7 @@ func (c *Config) setDefaults() {
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
+	store   storage.Backend
 	txnLog  storage.TxnLog
 	checker *auth.Checker
 
@@ -112,6 +125,9 @@ type Server struct {
 	proposals chan *proposal
 	applies   chan []*proposal
 	zab       *zab.Broadcast // owned by the log goroutine
+	purgeLog  chan int64     // zxids below which the log goroutine may purge
+
+	snaps snapshotter // owned by the apply goroutine
 
 	mu        sync.Mutex
 	listeners map[net.Listener]bool
@@ -120,22 +136,24 @@ type Server struct {
 	stats     serverStats
 	started   time.Time
 
-	stopping atomic.Bool
-	quit     chan struct{}
-	loops    sync.WaitGroup // pipeline, expiry and container goroutines
-	connWG   sync.WaitGroup // connection goroutines
-	failed   atomic.Pointer[error]
+	logFailures atomic.Int64 // batches the txn log refused
+	stopping    atomic.Bool
+	quit        chan struct{}
+	loops       sync.WaitGroup // pipeline, expiry and container goroutines
+	connWG      sync.WaitGroup // connection goroutines
 }
 
-// New builds a node over a txn log and an ACL checker. It replays the log
-// into the tree before returning, so the node serves what it acknowledged.
-func New(cfg Config, txnLog storage.TxnLog, checker *auth.Checker) (*Server, error) {
+// New builds a node over a storage backend and an ACL checker. It loads the
+// newest snapshot and replays the log after it before returning, so the
+// node serves everything it acknowledged.
+func New(cfg Config, store storage.Backend, checker *auth.Checker) (*Server, error) {
 	cfg.setDefaults()
 	watches := watch.NewManager()
 	s := &Server{
 		cfg:       cfg,
 		log:       cfg.Logger,
-		txnLog:    txnLog,
+		store:     store,
+		txnLog:    store.Log(),
 		checker:   checker,
 		watches:   watches,
 		tree:      tree.New(tree.Options{ExtendedTypes: cfg.ExtendedTypes, Watches: watches}),
@@ -144,6 +162,7 @@ func New(cfg Config, txnLog storage.TxnLog, checker *auth.Checker) (*Server, err
 		words:     map[string]bool{},
 		proposals: make(chan *proposal, 1024),
 		applies:   make(chan []*proposal, 16),
+		purgeLog:  make(chan int64, 1),
 		listeners: map[net.Listener]bool{},
 		conns:     map[*conn]bool{},
 		perAddr:   map[string]int{},
@@ -152,53 +171,24 @@ func New(cfg Config, txnLog storage.TxnLog, checker *auth.Checker) (*Server, err
 	for _, w := range cfg.FourLetterWords {
 		s.words[w] = true
 	}
-	s.prep = newPrepView(s.tree)
 	if err := s.recover(); err != nil {
 		return nil, err
 	}
+	s.prep = newPrepView(s.tree)
+	s.snaps.init(cfg.SnapCount)
 	s.zab = zab.NewBroadcast(cfg.ServerID, []int64{cfg.ServerID}, nil, s.lastZxid)
 	return s, nil
-}
-
-// recover replays the txn log into the tree and the session table.
-func (s *Server) recover() error {
-	it, err := s.txnLog.ReadFrom(0)
-	if err != nil {
-		return fmt.Errorf("read txn log: %w", err)
-	}
-	defer it.Close()
-	n := 0
-	for {
-		e, ok := it.Next()
-		if !ok {
-			break
-		}
-		hdr, txn, err := decodeTxn(e.Data)
-		if err != nil {
-			return fmt.Errorf("txn log entry %#x: %w", e.Zxid, err)
-		}
-		res := s.tree.Apply(&hdr, txn)
-		s.applySessionEffects(&hdr, txn, res)
-		s.lastZxid = hdr.Zxid
-		n++
-	}
-	if err := it.Err(); err != nil {
-		return fmt.Errorf("read txn log: %w", err)
-	}
-	if n > 0 {
-		s.log.Info("recovered from txn log", "txns", n, "last_zxid", fmt.Sprintf("%#x", s.lastZxid), "sessions", s.sessions.len())
-	}
-	return nil
 }
 
 // Start runs the pipeline and the session and container reapers.
 func (s *Server) Start() {
 	s.started = s.cfg.Now()
-	s.loops.Add(4)
+	s.loops.Add(5)
 	go s.logLoop()
 	go s.applyLoop()
 	go s.expiryLoop()
 	go s.containerLoop()
+	go s.purgeLoop()
 }
 
 // Serve accepts client connections on l until l fails or the server stops.
@@ -306,14 +296,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.loops.Wait()
 	s.connWG.Wait()
 	return ctx.Err()
-}
-
-// Err reports a fatal pipeline error (a txn log that failed), or nil.
-func (s *Server) Err() error {
-	if p := s.failed.Load(); p != nil {
-		return *p
-	}
-	return nil
 }
 
 // expiryLoop expires sessions whose clients went silent, by closeSession

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/warrenzk/warren/auth"
+	"github.com/warrenzk/warren/storage"
 	"github.com/warrenzk/warren/storage/memory"
 )
 
@@ -30,11 +32,19 @@ func TestMain(m *testing.M) {
 type testNode struct {
 	srv  *Server
 	addr string
+	stop func() // shuts the node down; later calls do nothing
 }
 
 // startNode runs a standalone node on 127.0.0.1 with a random port and an
 // in-memory log, stopped when the test ends.
 func startNode(t *testing.T, mutate ...func(*Config)) *testNode {
+	t.Helper()
+	return startNodeOn(t, memory.NewBackend(), mutate...)
+}
+
+// startNodeOn is startNode over the given storage, which the node does not
+// close. stop shuts the node down before the test ends.
+func startNodeOn(t *testing.T, store storage.Backend, mutate ...func(*Config)) *testNode {
 	t.Helper()
 	cfg := Config{
 		TickTime:               50 * time.Millisecond,
@@ -47,7 +57,7 @@ func startNode(t *testing.T, mutate ...func(*Config)) *testNode {
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	srv, err := New(cfg, memory.NewLog(), &auth.Checker{})
+	srv, err := New(cfg, store, &auth.Checker{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +68,8 @@ func startNode(t *testing.T, mutate ...func(*Config)) *testNode {
 	srv.Start()
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(l) }()
-	t.Cleanup(func() {
+	n := &testNode{srv: srv, addr: l.Addr().String()}
+	n.stop = sync.OnceFunc(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := srv.Shutdown(ctx); err != nil {
@@ -68,7 +79,8 @@ func startNode(t *testing.T, mutate ...func(*Config)) *testNode {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	return &testNode{srv: srv, addr: l.Addr().String()}
+	t.Cleanup(n.stop)
+	return n
 }
 
 func (n *testNode) client(t *testing.T, timeout time.Duration) (*zk.Conn, <-chan zk.Event) {

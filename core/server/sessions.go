@@ -78,6 +78,17 @@ func (t *sessionTable) setClosing(id int64) {
 	t.tracker.SetClosing(id)
 }
 
+// reopen undoes setClosing (or expiry) for a session whose closeSession
+// txn was never logged.
+func (t *sessionTable) reopen(id int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if s, ok := t.byID[id]; ok {
+		s.closing = false
+		t.tracker.Reopen(id, t.now())
+	}
+}
+
 // attach binds a reattaching client's connection to its live session and
 // returns the connection it replaces. ok is false if the session is unknown
 // or closing.

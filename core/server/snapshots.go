@@ -1,0 +1,168 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/warrenzk/warren/core/snapshot"
+	"github.com/warrenzk/warren/core/tree"
+)
+
+// snapshotter decides when the apply goroutine starts a snapshot, as
+// ZooKeeper's SyncRequestProcessor: after snapCount/2 plus a random share of
+// snapCount/2 txns, so that the servers of an ensemble do not all snapshot
+// at once.
+type snapshotter struct {
+	snapCount int
+	since     int // txns applied since the last snapshot began
+	threshold int
+	running   atomic.Bool  // a snapshot is being written
+	written   atomic.Int64 // snapshots committed since start
+}
+
+func (s *snapshotter) init(snapCount int) {
+	s.snapCount = snapCount
+	s.roll()
+}
+
+func (s *snapshotter) roll() {
+	half := s.snapCount / 2
+	s.threshold = half + rand.IntN(half)
+}
+
+// maybeSnapshot runs on the apply goroutine after n more txns were applied,
+// between two Applies: the tree and the session table agree there.
+func (s *Server) maybeSnapshot(n int) {
+	sn := &s.snaps
+	sn.since += n
+	if sn.since < sn.threshold || sn.running.Load() {
+		return
+	}
+	v, err := s.tree.BeginSnapshot()
+	if err != nil {
+		s.log.Error("cannot start a snapshot", "err", err)
+		return
+	}
+	sessions := s.sessionList()
+	sn.since = 0
+	sn.roll()
+	sn.running.Store(true)
+	s.loops.Add(1)
+	go func() {
+		defer s.loops.Done()
+		defer sn.running.Store(false)
+		defer v.Close()
+		s.writeSnapshot(v, sessions)
+	}()
+}
+
+// sessionList is the session table as a snapshot records it, in id order.
+func (s *Server) sessionList() []snapshot.Session {
+	m := s.sessions.snapshot()
+	out := make([]snapshot.Session, 0, len(m))
+	for id, timeout := range m {
+		out = append(out, snapshot.Session{ID: id, Timeout: int32(timeout / time.Millisecond)})
+	}
+	slices.SortFunc(out, func(a, b snapshot.Session) int { return compareInt64(a.ID, b.ID) })
+	return out
+}
+
+func compareInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// writeSnapshot streams v into the store. A failure is logged and costs
+// only a longer replay at the next start: the log still holds every txn.
+func (s *Server) writeSnapshot(v *tree.SnapshotView, sessions []snapshot.Session) {
+	start := time.Now()
+	zxid := fmt.Sprintf("%#x", v.Zxid())
+	sink, err := s.store.Snapshots().Create(v.Zxid())
+	if err != nil {
+		s.log.Error("cannot create a snapshot", "zxid", zxid, "err", err)
+		return
+	}
+	defer sink.Abort()
+	w := &countingWriter{w: sink, quit: s.quit}
+	if err := snapshot.Write(w, sessions, v); err != nil {
+		s.log.Error("snapshot failed", "zxid", zxid, "err", err)
+		return
+	}
+	if err := sink.Commit(); err != nil {
+		s.log.Error("snapshot failed", "zxid", zxid, "err", err)
+		return
+	}
+	s.snaps.written.Add(1)
+	s.log.Info("snapshot written", "zxid", zxid, "bytes", w.n, "sessions", len(sessions),
+		"took", time.Since(start).Round(time.Millisecond))
+}
+
+var errShuttingDown = errors.New("server shutting down")
+
+// countingWriter counts bytes, and fails once the server is stopping so
+// that shutdown does not wait for a long snapshot.
+type countingWriter struct {
+	w    io.Writer
+	quit <-chan struct{}
+	n    int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	select {
+	case <-c.quit:
+		return 0, errShuttingDown
+	default:
+	}
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// purgeLoop is ZooKeeper's autopurge (DatadirCleanupManager): at start and
+// then every PurgeInterval it keeps the newest SnapRetainCount snapshots and
+// the log the oldest of them needs.
+func (s *Server) purgeLoop() {
+	defer s.loops.Done()
+	if s.cfg.PurgeInterval <= 0 {
+		return
+	}
+	t := time.NewTicker(s.cfg.PurgeInterval)
+	defer t.Stop()
+	for {
+		s.purge()
+		select {
+		case <-s.quit:
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Server) purge() {
+	snaps := s.store.Snapshots()
+	if err := snaps.Purge(s.cfg.SnapRetainCount); err != nil {
+		s.log.Error("purging old snapshots failed", "err", err)
+		return
+	}
+	list, err := snaps.List()
+	if err != nil || len(list) < s.cfg.SnapRetainCount {
+		// Fewer snapshots than kept: the log before them may still be the
+		// only copy of those txns.
+		return
+	}
+	oldest := list[len(list)-1].Zxid
+	select {
+	case s.purgeLog <- oldest + 1:
+	default: // a purge is already waiting for the log goroutine
+	}
+}
