@@ -203,6 +203,14 @@ func (s *node) Stop() error {
 	return s.p.terminate(syscall.SIGTERM, 10*time.Second)
 }
 
+// Kill ends the server with SIGKILL, as a crash would, and waits for it.
+func (s *node) Kill() {
+	s.p.stopped.Do(func() {
+		s.p.killGroup()
+		<-s.p.done
+	})
+}
+
 // Output returns what the server has written to stdout and stderr so far.
 func (s *node) Output() string { return s.p.out.String() }
 
@@ -307,11 +315,17 @@ func mergeMaps(dst, src map[string]any) {
 // not then exit cleanly. Its output goes to the test log if the test fails.
 func startWarren(t testing.TB, extraYAML string) *node {
 	t.Helper()
+	return startWarrenIn(t, extraYAML, t.TempDir())
+}
+
+// startWarrenIn is startWarren with its config and data under dir, so that a
+// node can be restarted on the data a previous one left.
+func startWarrenIn(t testing.TB, extraYAML, dir string) *node {
+	t.Helper()
 	cfg, err := mergeYAML(baseWarrenYAML, extraYAML)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "warren.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,105 @@
+package server
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/warrenzk/warren/auth"
+	"github.com/warrenzk/warren/core/proto"
+	"github.com/warrenzk/warren/core/snapshot"
+	"github.com/warrenzk/warren/core/tree"
+	"github.com/warrenzk/warren/storage"
+	"github.com/warrenzk/warren/storage/memory"
+)
+
+// benchBackends are the stores the recovery benchmark runs on; disk
+// backends add themselves in their own files' init so that this file needs
+// no change when one is added.
+var benchBackends = map[string]func(b *testing.B) storage.Backend{
+	"memory": func(*testing.B) storage.Backend { return memory.NewBackend() },
+}
+
+// fillStore writes a snapshot of nodes znodes of 100 bytes under 10 parents,
+// as issue 6 measures, and logs tail more creates after it.
+func fillStore(b *testing.B, store storage.Backend, nodes, tail int) {
+	b.Helper()
+	tr := tree.New(tree.Options{})
+	zxid := int64(0)
+	data := make([]byte, 100)
+	apply := func(path string) {
+		zxid++
+		tr.Apply(&proto.TxnHeader{Zxid: zxid, Time: zxid, Type: proto.OpCreate},
+			&proto.CreateTxn{Path: path, Data: data, ACL: proto.OpenACLUnsafe, ParentCversion: -1})
+	}
+	for p := range 10 {
+		apply(fmt.Sprintf("/p%d", p))
+	}
+	for i := range nodes {
+		apply(fmt.Sprintf("/p%d/n%08d", i%10, i))
+	}
+	v, err := tr.BeginSnapshot()
+	if err != nil {
+		b.Fatal(err)
+	}
+	sink, err := store.Snapshots().Create(v.Zxid())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := snapshot.Write(sink, nil, v); err != nil {
+		b.Fatal(err)
+	}
+	v.Close()
+	if err := sink.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	var entries []storage.Entry
+	for i := range tail {
+		zxid++
+		var e proto.Encoder
+		hdr := proto.TxnHeader{Zxid: zxid, Time: zxid, Type: proto.OpCreate}
+		hdr.Encode(&e)
+		txn := proto.CreateTxn{Path: fmt.Sprintf("/p0/tail%08d", i), Data: data, ACL: proto.OpenACLUnsafe, ParentCversion: -1}
+		txn.Encode(&e)
+		entries = append(entries, storage.Entry{Zxid: zxid, Data: e.Bytes()})
+	}
+	if err := store.Log().Append(entries...); err != nil {
+		b.Fatal(err)
+	}
+	if err := store.Log().Sync(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkRecover reports how long a node takes to load 1,000,000 znodes
+// of 100 bytes from its snapshot and replay 10,000 logged txns after it,
+// and the heap it holds once serving (issue 4's recovery figures).
+//
+//	go test -run '^$' -bench Recover -benchtime 3x ./core/server
+func BenchmarkRecover(b *testing.B) {
+	for name, open := range benchBackends {
+		b.Run(name, func(b *testing.B) {
+			store := open(b)
+			fillStore(b, store, 1_000_000, 10_000)
+			cfg := Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			var heap uint64
+			for b.Loop() {
+				start := time.Now()
+				s, err := New(cfg, store, &auth.Checker{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(time.Since(start).Milliseconds()), "ms/recovery")
+				runtime.GC()
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				heap = ms.HeapAlloc
+				runtime.KeepAlive(s)
+			}
+			b.ReportMetric(float64(heap)/(1<<20), "MiB-heap")
+		})
+	}
+}
