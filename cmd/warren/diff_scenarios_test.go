@@ -16,7 +16,7 @@ var diffScenarios = []scenario{
 	{name: "create-modes-raw", run: scenarioCreateModesRaw},
 	{name: "create-mode-opcode-mismatch", run: scenarioCreateModeOpcodeMismatch},
 	{name: "errors", run: scenarioErrors},
-	{name: "exists-ignores-acl", run: scenarioExistsIgnoresACL},
+	{name: "exists-needs-read", run: scenarioExistsNeedsRead, known: existsNeedsReadDiffs},
 	{name: "stats", run: scenarioStats},
 	{name: "multi", run: scenarioMulti},
 	{name: "multi-raw", run: scenarioMultiRaw},
@@ -523,9 +523,13 @@ func scenarioACL(e *env) {
 	whoami("after an ip addAuth")
 }
 
-// scenarioExistsIgnoresACL: exists needs no permission in ZooKeeper (3.8
-// and later: "TODO we need to figure out the security requirement").
-func scenarioExistsIgnoresACL(e *env) {
+// scenarioExistsNeedsRead: exists of a znode the session may not READ.
+// ZooKeeper 3.8.0 answers it with the stat and sets the watch
+// (FinalRequestProcessor carried "TODO we need to figure out the security
+// requirement"); ZooKeeper 3.8.4 and 3.9.2 answer NoAuth and set no watch
+// (ZOOKEEPER-2590), and so does Warren (docs/compatibility.md). A missing
+// znode needs no permission in either.
+func scenarioExistsNeedsRead(e *env) {
 	a := e.zk("self")
 	b := e.zk("other")
 	e.create(a, e.root, "", 0, nil)
@@ -534,6 +538,26 @@ func scenarioExistsIgnoresACL(e *env) {
 	e.exists(a, e.p("/perm0"))
 	e.exists(b, e.p("/digest"))
 	e.exists(b, e.p("/missing"))
+	w := e.raw("watcher")
+	r, ok := e.rawCall(w, "exists with watch /digest", opExists, pathWatch(e.p("/digest"), true))
+	if ok {
+		e.log("exists with watch /digest: %s", e.fmtStat(r.Body.stat()))
+	}
+	// Type 2 (Data) finds the watch an exists leaves on an existing znode.
+	e.log("checkWatches /digest type=2: %s", w.outcome(opCheckWatches, pathMode(e.p("/digest"), 2)))
+}
+
+// existsNeedsReadDiffs: ZooKeeper 3.8.0 before ZOOKEEPER-2590; see
+// scenarioExistsNeedsRead.
+var existsNeedsReadDiffs = []knownDiff{
+	{zk: "exists /exists-needs-read/perm0: {czxid=z1 mzxid=z1 pzxid=z1 ver=0 cver=0 aver=0 owner=0 len=0 kids=0}",
+		warren: "exists /exists-needs-read/perm0: true NoAuth"},
+	{zk: "exists /exists-needs-read/digest: {czxid=z2 mzxid=z2 pzxid=z2 ver=0 cver=0 aver=0 owner=0 len=1 kids=0}",
+		warren: "exists /exists-needs-read/digest: true NoAuth"},
+	{zk: "exists with watch /digest: {czxid=z2 mzxid=z2 pzxid=z2 ver=0 cver=0 aver=0 owner=0 len=1 kids=0}",
+		warren: "exists with watch /digest: NoAuth"},
+	{zk: "checkWatches /digest type=2: reply OK, then open",
+		warren: "checkWatches /digest type=2: reply NoWatcher, then open"},
 }
 
 func scenarioSync(e *env) {

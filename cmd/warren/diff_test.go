@@ -478,8 +478,6 @@ func sideBySide(warren, zookeeper, marks []string) string {
 // knownWarrenBugs are differences the differential test found that are
 // Warren bugs still to fix; each is skipped with its description until then.
 var knownWarrenBugs = map[string]string{
-	"exists-ignores-acl": "ZooKeeper answers exists with no ACL check (3.8, and 3.9/master alike: FinalRequestProcessor's exists carries " +
-		"\"TODO we need to figure out the security requirement\"); Warren answers NoAuth without READ (decide, then document in compatibility.md)",
 	"multi-create2-result-type": "a create2 sub-op of a multi must be answered as a create result (type 1, path only), as ZooKeeper reports",
 	"multi-with-read-op":        "a multi (14) containing getData/getChildren must fail as a whole with MarshallingError",
 	"pipelined-after-fatal":     "after a reply that closes the connection (unknown opcode, closeSession, failed addauth), requests already sent must not be answered",
