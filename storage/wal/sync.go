@@ -2,8 +2,8 @@ package wal
 
 import (
 	"errors"
-	"slices"
 	"fmt"
+	"slices"
 	"time"
 )
 

@@ -47,7 +47,7 @@ func (l *Log) TruncateAfter(zxid int64) error {
 		l.broken = err
 		return fmt.Errorf("storage/wal: truncate after %#x: %w", zxid, err)
 	}
-	l.segs = segs[:k+1 : k+1]
+	l.segs = segs[: k+1 : k+1]
 	seg.last, seg.size = last, off
 	seg.cutIndex(off)
 	l.resetPending()
