@@ -1,0 +1,254 @@
+package badger
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+
+	badgerdb "github.com/dgraph-io/badger/v4"
+
+	"github.com/warrenzk/warren/storage"
+)
+
+// stream returns n bytes that differ with seed.
+func stream(seed byte, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*7) + seed
+	}
+	return b
+}
+
+func writeSnap(t *testing.T, s storage.Snapshotter, zxid int64, data []byte) {
+	t.Helper()
+	sink, err := s.Create(zxid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Abort()
+	if _, err := sink.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readNewest(t *testing.T, s storage.Snapshotter) (storage.SnapshotMeta, []byte) {
+	t.Helper()
+	meta, r, err := s.OpenNewest()
+	if err != nil {
+		t.Fatalf("OpenNewest: %v", err)
+	}
+	defer r.Close()
+	data, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("read %s: %v", meta.ID, err)
+	}
+	return meta, data
+}
+
+// dbKeys returns how many keys db holds with prefix.
+func dbKeys(t *testing.T, db *badgerdb.DB, prefix byte) int {
+	t.Helper()
+	n := 0
+	err := db.View(func(txn *badgerdb.Txn) error {
+		it := txn.NewIterator(badgerdb.IteratorOptions{Prefix: []byte{prefix}})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestSnapshotChunks round-trips snapshots around the chunk size, across a
+// reopen.
+func TestSnapshotChunks(t *testing.T) {
+	b := open(t)
+	sizes := []int{chunkSize - 1, chunkSize, chunkSize + 1, 2*chunkSize + 12345}
+	for i, n := range sizes {
+		writeSnap(t, b.Snapshots(), int64(i+1), stream(byte(i), n))
+	}
+	b = reopen(t, b)
+	list, err := b.Snapshots().List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Snapshots().Purge(1); err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range list {
+		if want := int64(sizes[len(sizes)-1-i]); m.Size != want {
+			t.Errorf("List[%d].Size = %d, want %d", i, m.Size, want)
+		}
+	}
+	meta, data := readNewest(t, b.Snapshots())
+	last := len(sizes) - 1
+	if meta.Zxid != int64(last+1) || !bytes.Equal(data, stream(byte(last), sizes[last])) {
+		t.Fatalf("newest = %+v with %d bytes, want zxid %d with %d", meta, len(data), last+1, sizes[last])
+	}
+	if n := dbKeys(t, b.snapDB, chunkPrefix); n != 3 {
+		t.Errorf("%d chunks left after Purge(1), want the newest snapshot's 3", n)
+	}
+}
+
+// TestSnapshotCrashLeftovers leaves behind what crashes leave (a snapshot
+// being written, one being purged) and checks that the next open removes
+// them and keeps the committed ones.
+func TestSnapshotCrashLeftovers(t *testing.T) {
+	var logs logBuffer
+	cfg := storage.Config{DataDir: t.TempDir(), ForceSync: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	b := openConfig(t, cfg)
+	s := b.Snapshots()
+	writeSnap(t, s, 10, stream(1, 3*chunkSize))
+	writeSnap(t, s, 20, stream(2, 100))
+
+	// A crash during a write: chunks and an uncommitted meta record.
+	sink, err := s.Create(30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sink.Write(stream(3, 2*chunkSize+5)); err != nil {
+		t.Fatal(err)
+	}
+	// A crash during a purge: snapshot 10 marked uncommitted, chunks kept.
+	m := b.snaps.mustCommitted(t)[1]
+	m.committed = false
+	if err := b.snapDB.Update(func(txn *badgerdb.Txn) error { return txn.Set(metaKey(m.id), m.encode()) }); err != nil {
+		t.Fatal(err)
+	}
+
+	b = reopen(t, b) // the sink is never finished: Close drops it
+	sink.Abort()
+	list, err := b.Snapshots().List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].Zxid != 20 {
+		t.Fatalf("after reopen: %+v, want only zxid 20", list)
+	}
+	if n := dbKeys(t, b.snapDB, chunkPrefix); n != 1 {
+		t.Errorf("%d chunks after reopen, want snapshot 20's 1", n)
+	}
+	if n := dbKeys(t, b.snapDB, metaPrefix); n != 1 {
+		t.Errorf("%d meta records after reopen, want 1", n)
+	}
+	if got := strings.Count(logs.String(), "removed an unfinished snapshot"); got != 2 {
+		t.Errorf("logged %d removals, want 2:\n%s", got, logs.String())
+	}
+}
+
+// mustCommitted returns the committed meta records, newest first.
+func (s *Snapshots) mustCommitted(t *testing.T) []snapMeta {
+	t.Helper()
+	ms, err := s.committed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ms
+}
+
+// corruptChunk flips a byte of chunk index of snapshot m, through the DB.
+func corruptChunk(t *testing.T, db *badgerdb.DB, m snapMeta, index uint32) {
+	t.Helper()
+	err := db.Update(func(txn *badgerdb.Txn) error {
+		item, err := txn.Get(chunkKey(m.id, index))
+		if err != nil {
+			return err
+		}
+		v, err := item.ValueCopy(nil)
+		if err != nil {
+			return err
+		}
+		v[len(v)/2] ^= 0xff
+		return txn.Set(chunkKey(m.id, index), v)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// logBuffer is a slog handler's destination safe for concurrent writes.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// TestDamagedSnapshotSkipped corrupts, then deletes, chunks of the newest
+// snapshots and checks that OpenNewest falls back to the next newest,
+// saying so in the log.
+func TestDamagedSnapshotSkipped(t *testing.T) {
+	var logs logBuffer
+	b := openConfig(t, storage.Config{DataDir: t.TempDir(), ForceSync: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	s := b.Snapshots()
+	writeSnap(t, s, 10, stream(1, 1000))
+	writeSnap(t, s, 20, stream(2, 2*chunkSize+10))
+	writeSnap(t, s, 30, stream(3, chunkSize+10))
+	ms := b.snaps.mustCommitted(t) // 30, 20, 10
+
+	corruptChunk(t, b.snapDB, ms[0], 1)
+	if err := b.snapDB.Update(func(txn *badgerdb.Txn) error { return txn.Delete(chunkKey(ms[1].id, 0)) }); err != nil {
+		t.Fatal(err)
+	}
+	meta, data := readNewest(t, s)
+	if meta.Zxid != 10 || !bytes.Equal(data, stream(1, 1000)) {
+		t.Fatalf("OpenNewest = %+v, want zxid 10 intact", meta)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "CRC-32C") || !strings.Contains(out, "chunk 0 is missing") {
+		t.Errorf("log does not say why each snapshot was skipped:\n%s", out)
+	}
+	if got := strings.Count(out, "skipping a damaged snapshot"); got != 2 {
+		t.Errorf("logged %d skips, want 2:\n%s", got, out)
+	}
+	// Damaged snapshots stay listed (an operator may want to look at them)
+	// but hold no reader: a purge removes them.
+	if list, _ := s.List(); len(list) != 3 {
+		t.Errorf("List has %d snapshots, want 3", len(list))
+	}
+	if len(b.snaps.readers) != 0 {
+		t.Errorf("readers left registered: %v", b.snaps.readers)
+	}
+
+	corruptChunk(t, b.snapDB, ms[2], 0)
+	if _, _, err := s.OpenNewest(); !errors.Is(err, storage.ErrNoSnapshot) {
+		t.Fatalf("OpenNewest with every snapshot damaged: %v, want ErrNoSnapshot", err)
+	}
+}
+
+// TestDamageAfterOpen corrupts a chunk after OpenNewest verified it: the
+// reader must fail at the end rather than pass the damage on.
+func TestDamageAfterOpen(t *testing.T) {
+	b := open(t)
+	writeSnap(t, b.Snapshots(), 1, stream(1, 2*chunkSize))
+	_, r, err := b.Snapshots().OpenNewest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	corruptChunk(t, b.snapDB, b.snaps.mustCommitted(t)[0], 1)
+	if _, err := io.ReadAll(r); err == nil || !strings.Contains(err.Error(), "changed after it was verified") {
+		t.Fatalf("reading a snapshot damaged after OpenNewest: %v, want a CRC error", err)
+	}
+}
