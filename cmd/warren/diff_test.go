@@ -480,5 +480,4 @@ func sideBySide(warren, zookeeper, marks []string) string {
 var knownWarrenBugs = map[string]string{
 	"multi-create2-result-type": "a create2 sub-op of a multi must be answered as a create result (type 1, path only), as ZooKeeper reports",
 	"multi-with-read-op":        "a multi (14) containing getData/getChildren must fail as a whole with MarshallingError",
-	"pipelined-after-fatal":     "after a reply that closes the connection (unknown opcode, closeSession, failed addauth), requests already sent must not be answered",
 }

@@ -6,6 +6,7 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"sync"
 	"time"
 )
@@ -222,23 +223,42 @@ func errTextOrOK(err error) string {
 }
 
 // scenarioPipelinedAfterFatal: a request pipelined behind one after which
-// the server closes the connection (an unknown opcode, closeSession) is never
-// answered by ZooKeeper, which stops reading at the fatal request.
+// the server closes the connection (an unknown opcode, closeSession, a
+// failed addAuth) is never answered by Warren.
+//
+// ZooKeeper 3.8 is deterministic only for addAuth, which it handles on the
+// selector thread and follows with disableRecv: the exists is never read.
+// The other two race with themselves: the close is a marker queued behind
+// the reply (UnimplementedRequestProcessor, on the throttler thread;
+// FinalRequestProcessor after closeSession), and the selector thread's
+// gathering write sends whatever is queued when it runs, the pipelined
+// exists's reply included if it made it in time (OK after an unknown
+// opcode, SessionExpired after closeSession). Its transcript keeps the
+// outcome without that reply, which is Warren's.
 func scenarioPipelinedAfterFatal(e *env) {
 	for _, tc := range []struct {
 		what string
 		op   int32
 		body []byte
+		racy bool
 	}{
-		{"unknown opcode 999", 999, nil},
-		{"opcode 0", 0, nil},
-		{"closeSession", opCloseSession, nil},
-		{"addAuth with an unknown scheme", opAuth, authBody("nosuch", "x")},
+		{"unknown opcode 999", 999, nil, true},
+		{"opcode 0", 0, nil, true},
+		{"closeSession", opCloseSession, nil, true},
+		{"addAuth with an unknown scheme", opAuth, authBody("nosuch", "x"), false},
 	} {
 		c := e.raw("self")
-		e.log("%s then exists, in one write: %s", tc.what, c.pipelinedOutcome(tc.op, tc.body))
+		got := c.pipelinedOutcome(tc.op, tc.body)
+		if tc.racy && e.srv.Name == "zookeeper" {
+			got = racedExistsRE.ReplaceAllString(got, "")
+		}
+		e.log("%s then exists, in one write: %s", tc.what, got)
 	}
 }
+
+// racedExistsRE matches the reply to the pipelined exists in a
+// pipelinedOutcome.
+var racedExistsRE = regexp.MustCompile(`, then exists: [^,]*`)
 
 // scenarioCloseSessionCloses: after answering closeSession ZooKeeper closes
 // the connection; the session's ephemerals are gone and it cannot be

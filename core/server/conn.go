@@ -36,6 +36,7 @@ type conn struct {
 	sid            atomic.Int64 // the session, once the connect is accepted
 	timeoutNs      atomic.Int64 // the negotiated session timeout; set by the reader, read by the writer
 	closingSession atomic.Bool  // the client sent closeSession
+	lastRead       atomic.Bool  // a reply that ends the connection is queued or due: read no more requests
 
 	mu   sync.Mutex // guards fifo and ids; see the lock order in server.go
 	fifo []*slot
@@ -49,6 +50,8 @@ type conn struct {
 	closeOnce sync.Once
 	closed    chan struct{}
 	reason    string
+	drainOnce sync.Once
+	drained   chan struct{} // closed when the lingering reader saw the client close its side
 
 	// counters for cons/stat
 	received, sent atomic.Int64
@@ -58,12 +61,13 @@ type conn struct {
 
 func newConn(s *Server, nc net.Conn) *conn {
 	c := &conn{
-		srv:    s,
-		nc:     nc,
-		info:   auth.ConnInfo{RemoteAddr: nc.RemoteAddr()},
-		wake:   make(chan struct{}, 1),
-		closed: make(chan struct{}),
-		opened: s.cfg.Now(),
+		srv:     s,
+		nc:      nc,
+		info:    auth.ConnInfo{RemoteAddr: nc.RemoteAddr()},
+		wake:    make(chan struct{}, 1),
+		closed:  make(chan struct{}),
+		drained: make(chan struct{}),
+		opened:  s.cfg.Now(),
 	}
 	c.ids = s.checker.ConnectIDs(c.info)
 	return c
@@ -106,7 +110,9 @@ func (c *conn) send(frame []byte) {
 }
 
 // sendAndClose queues a last frame and closes the connection once written.
+// Nothing the client sent after it is answered.
 func (c *conn) sendAndClose(frame []byte) {
+	c.lastRead.Store(true)
 	c.outMu.Lock()
 	c.out = append(c.out, frame...)
 	c.flushClose = true
@@ -138,7 +144,7 @@ func (c *conn) writeLoop() {
 			}
 		}
 		if closeAfter {
-			c.close("closed after last reply")
+			c.closeAfterLastReply()
 			return
 		}
 		if cap(buf) <= 1<<20 {
@@ -147,6 +153,29 @@ func (c *conn) writeLoop() {
 			spare = nil // let a big buffer go
 		}
 	}
+}
+
+// lingerTimeout bounds how long a connection whose last reply is written
+// waits for the client to close its side before closing anyway.
+const lingerTimeout = 2 * time.Second
+
+// closeAfterLastReply closes the connection once its last reply is written.
+// It half-closes first, so the client reads the reply and then EOF, and
+// waits (bounded) for the lingering reader to see the client close: closing
+// a socket while requests the client sent are still unread makes the kernel
+// answer with a reset, which can destroy that reply before it is delivered.
+func (c *conn) closeAfterLastReply() {
+	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	t := time.NewTimer(lingerTimeout)
+	defer t.Stop()
+	select {
+	case <-c.drained:
+	case <-c.closed:
+	case <-t.C:
+	}
+	c.close("closed after last reply")
 }
 
 func (c *conn) writeTimeout() time.Duration {
@@ -190,6 +219,7 @@ func (c *conn) readLoop() {
 		}
 		if first && c.srv.isFourLetterWord(lenBuf[:]) {
 			c.fourLetterWord(string(lenBuf[:]))
+			c.linger(br)
 			return
 		}
 		n := int32(binary.BigEndian.Uint32(lenBuf[:]))
@@ -209,11 +239,34 @@ func (c *conn) readLoop() {
 			if !c.connect(frame) {
 				return
 			}
-			continue
-		}
-		if !c.handle(frame) {
+		} else if !c.handle(frame) {
 			return
 		}
+		if c.lastRead.Load() {
+			c.linger(br)
+			return
+		}
+	}
+}
+
+// linger is the reader's end once a reply that closes the connection is
+// queued (closeSession, an unknown opcode, a failed addAuth, a refused
+// reattach, a four-letter word). Like ZooKeeper, which stops reading the
+// socket there, it answers nothing the client sent after that request; it
+// reads and discards it, so that the close after the last reply is not a
+// reset. It returns once the writer has closed the connection, or when the
+// read timeout passes without the last reply going out.
+func (c *conn) linger(r io.Reader) {
+	deadline := time.Now().Add(c.readTimeout())
+	c.nc.SetReadDeadline(deadline)
+	if _, err := io.Copy(io.Discard, r); err == nil {
+		c.drainOnce.Do(func() { close(c.drained) }) // EOF: the client closed its side
+	}
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-c.closed:
+	case <-t.C:
 	}
 }
 
@@ -313,6 +366,24 @@ func (c *conn) complete(s *slot, frame []byte) {
 	defer c.mu.Unlock()
 	s.done, s.frame = true, frame
 	c.drain()
+}
+
+// enqueueLast reserves the place of the connection's last reply: whatever
+// fills it, the connection closes once it is sent, and no request after it
+// is read.
+func (c *conn) enqueueLast() *slot {
+	c.lastRead.Store(true)
+	s := &slot{close: true}
+	c.mu.Lock()
+	c.fifo = append(c.fifo, s)
+	c.mu.Unlock()
+	return s
+}
+
+// replyLast queues an immediate answer that ends the connection, in order
+// with the connection's pending requests.
+func (c *conn) replyLast(frame []byte) {
+	c.complete(c.enqueueLast(), frame)
 }
 
 // completeAndClose is complete for closeSession: the reply is the last.

@@ -26,7 +26,7 @@ func (s *Server) wordEnabled(w string) bool {
 	return w == "srvr" || s.words["*"] || s.words[w]
 }
 
-// fourLetterWord answers one word and closes the connection.
+// fourLetterWord answers one word; the connection closes once it is sent.
 func (c *conn) fourLetterWord(word string) {
 	s := c.srv
 	var out string
@@ -37,7 +37,6 @@ func (c *conn) fourLetterWord(word string) {
 	}
 	s.log.Debug("four-letter word", "word", word, "remote", c.nc.RemoteAddr().String())
 	c.sendAndClose([]byte(out))
-	<-c.closed
 }
 
 func (s *Server) fourLetterText(word string, self *conn) string {

@@ -52,11 +52,8 @@ func (c *conn) handle(frame []byte) bool {
 	if body == nil && !bodyless[h.Type] {
 		c.srv.log.Info("unknown opcode; closing the connection", "remote", c.nc.RemoteAddr().String(),
 			"op", int32(h.Type), "session", fmt.Sprintf("0x%x", id))
-		c.mu.Lock()
-		s := &slot{done: true, close: true, frame: encodeReply(h.Xid, -1, proto.ErrUnimplemented, nil)}
-		c.fifo = append(c.fifo, s)
-		c.drain()
-		c.mu.Unlock()
+		// UnimplementedRequestProcessor: the error, then the close.
+		c.replyLast(encodeReply(h.Xid, -1, proto.ErrUnimplemented, nil))
 		return true
 	}
 	if body != nil {
@@ -71,9 +68,13 @@ func (c *conn) handle(frame []byte) bool {
 	switch {
 	case writeOps[h.Type]:
 		if h.Type == proto.OpCloseSession {
+			// The session's last request: the connection closes after its
+			// reply, whatever it is (SystemError if the log refused it).
 			c.closingSession.Store(true)
+			r.slot = c.enqueueLast()
+		} else {
+			r.slot = c.enqueue()
 		}
-		r.slot = c.enqueue()
 		c.srv.submit(r)
 	case h.Type == proto.OpSync:
 		r.slot = c.enqueue()
@@ -97,10 +98,7 @@ func (c *conn) addAuth(xid int32, d *proto.Decoder) bool {
 	if err != nil {
 		c.srv.log.Info("authentication failed; closing the connection", "remote", c.nc.RemoteAddr().String(),
 			"scheme", p.Scheme, "session", fmt.Sprintf("0x%x", c.sessionID()), "err", err)
-		c.mu.Lock()
-		c.fifo = append(c.fifo, &slot{done: true, close: true, frame: encodeReply(xid, 0, proto.ErrAuthFailed, nil)})
-		c.drain()
-		c.mu.Unlock()
+		c.replyLast(encodeReply(xid, 0, proto.ErrAuthFailed, nil))
 		return true
 	}
 	c.mu.Lock()
