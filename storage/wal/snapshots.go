@@ -189,8 +189,10 @@ func (s *Snapshots) List() ([]storage.SnapshotMeta, error) {
 	return metas, nil
 }
 
-// Purge removes every snapshot older than the keep newest whose footer
-// checks out, so that a damaged newest one never costs a good one.
+// Purge removes every snapshot older than the keep newest valid ones. It
+// reads those whole to check their CRCs, so that a damaged newer snapshot
+// never costs the good one the server would start from; damaged ones are
+// left for the operator to look at.
 func (s *Snapshots) Purge(keep int) error {
 	if keep < 1 {
 		return fmt.Errorf("storage/wal: purge snapshots keeping %d: must keep at least 1", keep)
@@ -203,7 +205,7 @@ func (s *Snapshots) Purge(keep int) error {
 	removed := false
 	for _, sf := range files {
 		if keep > 0 {
-			if f, _, err := s.open(sf, false); err == nil {
+			if f, _, err := s.open(sf, true); err == nil {
 				f.Close()
 				keep--
 			}

@@ -14,7 +14,13 @@ import (
 	"github.com/warrenzk/warren/storage/storagetest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(lockHelperEnv); dir != "" {
+		holdLock(dir)
+		return
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // quiet discards what the backend logs; tests that check the log use
 // their own.
