@@ -99,24 +99,15 @@ func recordLength(b []byte) int64 {
 	return 8 + n
 }
 
-// decodeRecord decodes the record that fills b exactly (recordLength bytes
-// read at offset off), checking its CRC and that it was written where it
-// says.
+// decodeRecord decodes the record that fills b exactly (recordLength bytes,
+// at least recordHeaderSize, read at offset off), checking its CRC and that
+// it was written where it says.
 func decodeRecord(b []byte, off int64) (record, error) {
-	n := int64(binary.BigEndian.Uint32(b))
-	if n < recordFixed || n > recordFixed+maxEntrySize {
-		return record{}, fmt.Errorf("invalid record length %d", n)
-	}
 	if got, want := crc32.Checksum(b[8:], castagnoli), binary.BigEndian.Uint32(b[4:]); got != want {
 		return record{}, fmt.Errorf("checksum mismatch (%#08x, want %#08x)", got, want)
 	}
-	r := record{
-		off:   off,
-		size:  int64(len(b)),
-		write: int64(binary.BigEndian.Uint32(b[8:])),
-		zxid:  int64(binary.BigEndian.Uint64(b[12:])),
-		data:  b[recordHeaderSize:],
-	}
+	r := decodeRecordHeader(b)
+	r.off, r.size, r.data = off, int64(len(b)), b[recordHeaderSize:]
 	if r.write < headerSize || r.write > off {
 		return record{}, fmt.Errorf("record claims its write began at offset %d", r.write)
 	}

@@ -44,6 +44,9 @@ func (r *recordReader) next() (record, error) {
 		return record{}, fmt.Errorf("partial record: %d bytes left in the segment", len(h))
 	}
 	n := recordLength(h)
+	if n < recordHeaderSize || n > recordHeaderSize+maxEntrySize {
+		return record{}, fmt.Errorf("invalid record length %d", n-8)
+	}
 	if n > left {
 		return record{}, fmt.Errorf("record of %d bytes runs past the end of the segment (%d bytes left)", n, left)
 	}
