@@ -137,7 +137,7 @@ func examineTail(f io.ReaderAt, end, size, last int64) (garbage, later int64, er
 // end, starts at p (h holds its first bytes), and -1 otherwise.
 func laterRecord(f io.ReaderAt, h []byte, p, end, size, last int64) (int64, error) {
 	n := recordLength(h)
-	if n < recordHeaderSize || n > size-p {
+	if n < recordHeaderSize || n > size-p || n > recordHeaderSize+maxEntrySize {
 		return -1, nil
 	}
 	probe := decodeRecordHeader(h)
