@@ -315,11 +315,13 @@ func (e *env) logMulti(c *rawClient, what string, op int32, ops ...multiOp) {
 		e.log("%s: %s", what, errText(err))
 		return
 	}
-	e.log("%s: header %s", what, errName(r.Err))
 	if r.Err != 0 {
+		// The zxid shows whether the refusal took a txn of its own.
+		e.log("%s: header %s zxid=%s", what, errName(r.Err), zxidMark(r.Zxid))
 		e.log("  body%s", rest(r.Body))
 		return
 	}
+	e.log("%s: header %s", what, errName(r.Err))
 	res, derr := readMulti(r.Body)
 	for i, x := range res {
 		line := fmt.Sprintf("  op %d: type=%d err=%s", i, x.Op, errName(x.Err))
@@ -397,20 +399,37 @@ func scenarioMultiCreate2ResultType(e *env) {
 		multiOp{opCreate2, createBody(e.p("/c2"), nil, openACL, 0)})
 }
 
-// scenarioMultiWithReadOp: a read op inside a write multi (14) does not
-// decode in ZooKeeper: MarshallingError for the whole request.
+// scenarioMultiWithReadOp: a multi (14) that ZooKeeper cannot turn into a
+// txn fails as a whole with MarshallingError, as an error txn of its own:
+// MultiOperationRecord refuses to mix reads and writes ("Mixing different
+// kind of ops") or an unknown op type, and a multi of reads only fails in
+// prep (a read op leaves no txn to serialise). Either way the request
+// already had its TxnHeader with the next zxid.
 func scenarioMultiWithReadOp(e *env) {
 	c := e.raw("self")
 	e.rawCreate(c, opCreate, e.root, nil, openACL, 0, 0)
-	e.rawCreate(c, opCreate, e.p("/a"), []byte("A"), openACL, 0, 0)
+	e.rawCreate(c, opCreate2, e.p("/a"), []byte("A"), openACL, 0, 0)
 	e.logMulti(c, "multi with a getData op", opMulti,
 		multiOp{opCreate, createBody(e.p("/r1"), nil, openACL, 0)},
 		multiOp{opGetData, pathWatch(e.p("/a"), false)})
+	e.rawCreate(c, opCreate2, e.p("/b"), nil, openACL, 0, 0)
 	e.logMulti(c, "multi with a getChildren op", opMulti,
 		multiOp{opGetChildren, pathWatch(e.p("/a"), false)})
-	r, ok := e.rawCall(c, "children", opGetChildren, pathWatch(e.root, false))
+	e.rawCreate(c, opCreate2, e.p("/c"), nil, openACL, 0, 0)
+	e.logMulti(c, "multi with an exists op", opMulti,
+		multiOp{opCreate, createBody(e.p("/r2"), nil, openACL, 0)},
+		multiOp{opExists, pathWatch(e.p("/a"), false)})
+	e.rawCreate(c, opCreate2, e.p("/d"), nil, openACL, 0, 0)
+	r, err := c.call(opMulti, multiBody(multiOp{opCreate, createBody(e.p("/r3"), nil, openACL, 0)})[:20])
+	if err != nil {
+		e.log("truncated multi: %s", errText(err))
+	} else {
+		e.log("truncated multi: %s zxid=%s%s", errName(r.Err), zxidMark(r.Zxid), rest(r.Body))
+	}
+	e.rawCreate(c, opCreate2, e.p("/e"), nil, openACL, 0, 0)
+	rep, ok := e.rawCall(c, "children", opGetChildren, pathWatch(e.root, false))
 	if ok {
-		e.log("children: %v", sorted(r.Body.strs()))
+		e.log("children: %v", sorted(rep.Body.strs()))
 	}
 }
 

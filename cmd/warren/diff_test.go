@@ -479,5 +479,4 @@ func sideBySide(warren, zookeeper, marks []string) string {
 // Warren bugs still to fix; each is skipped with its description until then.
 var knownWarrenBugs = map[string]string{
 	"multi-create2-result-type": "a create2 sub-op of a multi must be answered as a create result (type 1, path only), as ZooKeeper reports",
-	"multi-with-read-op":        "a multi (14) containing getData/getChildren must fail as a whole with MarshallingError",
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/warrenzk/warren/core/proto"
@@ -38,5 +39,43 @@ func TestMultiCreateResultsAreCreate2(t *testing.T) {
 		if res.Type != want[i] {
 			t.Errorf("result %d has type %d, want %d", i, res.Type, want[i])
 		}
+	}
+}
+
+// TestMultiZooKeeperCannotRead: a multi (14) holding a read, an op type
+// that may not appear in a multi, or a body cut short fails as a whole with
+// MarshallingError, runs none of its ops, and takes a zxid of its own, as
+// ZooKeeper's error txn does.
+func TestMultiZooKeeperCannotRead(t *testing.T) {
+	n := startNode(t)
+	r := dialRaw(t, n.addr)
+	r.connect(t, 0, nil, 4000)
+	acl := proto.OpenACLUnsafe
+	create := proto.MultiOp{Type: proto.OpCreate, Record: &proto.CreateRequest{Path: "/never", ACL: acl}}
+	truncated := r.request(proto.OpMulti, &proto.MultiRequest{Ops: []proto.MultiOp{create}})
+	for _, tc := range []struct {
+		name  string
+		frame []byte
+	}{
+		{"create and getData", r.request(proto.OpMulti, &proto.MultiRequest{Ops: []proto.MultiOp{
+			create, {Type: proto.OpGetData, Record: &proto.GetDataRequest{Path: "/"}}}})},
+		{"getChildren only", r.request(proto.OpMulti, &proto.MultiRequest{Ops: []proto.MultiOp{
+			{Type: proto.OpGetChildren, Record: &proto.GetChildrenRequest{Path: "/"}}}})},
+		{"exists", r.request(proto.OpMulti, &proto.MultiRequest{Ops: []proto.MultiOp{
+			create, {Type: proto.OpExists, Record: &proto.ExistsRequest{Path: "/"}}}})},
+		{"truncated", truncated[:len(truncated)-5]},
+	} {
+		before := n.srv.tree.LastZxid()
+		r.writeFrame(t, tc.frame)
+		h, d := r.reply(t)
+		if h.Err != proto.ErrMarshallingError || d.Remaining() != 0 {
+			t.Errorf("%s: err %v with %d body bytes, want MarshallingError and no body", tc.name, h.Err, d.Remaining())
+		}
+		if h.Zxid != before+1 {
+			t.Errorf("%s: reply zxid %#x, want the next zxid %#x", tc.name, h.Zxid, before+1)
+		}
+	}
+	if _, err := n.srv.tree.Exists("/never", nil); !errors.Is(err, proto.ErrNoNode) {
+		t.Errorf("a refused multi ran its create: %v", err)
 	}
 }

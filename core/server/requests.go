@@ -58,7 +58,12 @@ func (c *conn) handle(frame []byte) bool {
 	}
 	if body != nil {
 		body.Decode(d)
-		if d.Err() != nil {
+		if h.Type == proto.OpMulti {
+			if why := unreadableMulti(body.(*proto.MultiRequest), d.Err()); why != nil {
+				c.srv.log.Info("multi refused", "remote", c.nc.RemoteAddr().String(), "err", why)
+				body = &refusedMulti{why: why}
+			}
+		} else if d.Err() != nil {
 			c.srv.log.Info("malformed request", "remote", c.nc.RemoteAddr().String(), "op", h.Type, "err", d.Err())
 			c.reply(encodeReply(h.Xid, c.srv.tree.LastZxid(), proto.ErrMarshallingError, nil))
 			return true

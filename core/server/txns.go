@@ -144,6 +144,10 @@ func (s *Server) toTxn(r *request, op proto.Op, body proto.Record, zxid, now int
 		}
 		return &proto.CheckVersionTxn{Path: req.Path, Version: version}, nil
 
+	case proto.OpMulti:
+		// A multi gets here only when ZooKeeper could not read it as one.
+		return nil, fmt.Errorf("%w: %v", proto.ErrMarshallingError, body.(*refusedMulti).why)
+
 	case proto.OpReconfig:
 		// A standalone server, like ZooKeeper's with reconfigEnabled=false.
 		return nil, proto.ErrReconfigDisabled
@@ -300,6 +304,33 @@ func (s *Server) multiTxn(r *request, m *proto.MultiRequest, zxid, now int64) (*
 		out.Txns = append(out.Txns, proto.Txn{Type: op.Type, Data: proto.Marshal(txn)})
 	}
 	return out, failed
+}
+
+// refusedMulti stands for the body of a multi (14) that ZooKeeper cannot
+// read as one. Its prep fails with MarshallingError as an error txn with a
+// zxid of its own, as ZooKeeper's does: PrepRequestProcessor gives a multi
+// its TxnHeader before it reads the ops.
+type refusedMulti struct{ why error }
+
+func (*refusedMulti) Encode(*proto.Encoder) {}
+func (*refusedMulti) Decode(*proto.Decoder) {}
+
+// unreadableMulti reports why ZooKeeper would refuse m, decoded with
+// decodeErr, as the body of a multi (14), or nil. MultiOperationRecord
+// fails on an op type it does not know and on reads mixed with writes
+// ("Mixing different kind of ops"); a multi of reads only decodes, then
+// fails in prep, where a read leaves no txn to serialise.
+func unreadableMulti(m *proto.MultiRequest, decodeErr error) error {
+	if decodeErr != nil {
+		return decodeErr
+	}
+	for _, op := range m.Ops {
+		switch op.Type {
+		case proto.OpGetData, proto.OpGetChildren:
+			return fmt.Errorf("%v in a multi: use multiRead for reads", op.Type)
+		}
+	}
+	return nil
 }
 
 func errorSubTxn(code proto.Err) proto.Txn {
