@@ -43,7 +43,7 @@ type Log struct {
 // openLog recovers the log in dir: it checks every record, cuts a torn
 // write off the end, and refuses a log damaged anywhere else.
 func openLog(dir string, fs fileSystem, logger *slog.Logger, opts options) (*Log, error) {
-	ds, err := scanDir(dir)
+	ds, err := scanDir(dir, opts.forceSync)
 	if err != nil {
 		return nil, err
 	}
@@ -87,8 +87,12 @@ func openLog(dir string, fs fileSystem, logger *slog.Logger, opts options) (*Log
 // cutTornTail truncates the last segment after its last valid record,
 // dropping a write that a crash interrupted before its Sync returned.
 func (l *Log) cutTornTail(s *scan) error {
-	l.logger.Warn("storage/wal: cutting a torn write off the end of the log; its entries were never synced, so no client was told they were written",
-		"file", s.seg.path, "offset", s.seg.size, "bytes_dropped", s.garbage, "reason", damage(s))
+	attrs := []any{"file", s.seg.path, "offset", s.seg.size, "bytes_dropped", s.garbage, "reason", damage(s)}
+	if s.later >= 0 {
+		// Only without ForceSync: see scanDir.
+		attrs = append(attrs, "later_write_at", s.later, "note", "force sync is off, so writes may have reached the disk out of order")
+	}
+	l.logger.Warn("storage/wal: cutting a torn write off the end of the log; its entries were never synced, so no client was told they were written", attrs...)
 	if err := l.active.Truncate(s.seg.size); err != nil {
 		return fmt.Errorf("cut torn write: %w", err)
 	}

@@ -21,7 +21,7 @@ func ReadLogDir(dir string) (storage.Iterator, error) {
 	if st, err := os.Stat(filepath.Join(dir, walDirName)); err == nil && st.IsDir() {
 		dir = filepath.Join(dir, walDirName)
 	}
-	ds, err := scanDir(dir)
+	ds, err := scanDir(dir, true)
 	if err != nil {
 		return nil, fmt.Errorf("storage/wal: read log directory: %w", err)
 	}

@@ -28,7 +28,11 @@ type dirScan struct {
 
 // scanDir reads and checks every segment of a wal directory, changing
 // nothing. Its error is for a directory it cannot read; damage is in err.
-func scanDir(dir string) (*dirScan, error) {
+// ordered says the log was written with fsyncs between writes, as recovery
+// assumes; without them (ForceSync off) a machine crash may persist a
+// later write and lose an earlier one, so a bad record in the last segment
+// is cut whatever follows it.
+func scanDir(dir string, ordered bool) (*dirScan, error) {
 	names, err := listSegments(dir)
 	if err != nil {
 		return nil, err
@@ -67,7 +71,7 @@ func scanDir(dir string) (*dirScan, error) {
 		case !isLast:
 			ds.err = &CorruptError{path, s.seg.size, damage(s) + ", yet later segments exist"}
 			return ds, nil
-		case s.later >= 0:
+		case s.later >= 0 && ordered:
 			ds.err = &CorruptError{path, s.seg.size, fmt.Sprintf("%s, yet a record written after it follows at offset %d", damage(s), s.later)}
 			return ds, nil
 		default:

@@ -133,6 +133,25 @@ func TestCorruptMiddle(t *testing.T) {
 	})
 }
 
+// TestCorruptMiddleForceSyncOff: without fsyncs between writes a later
+// write may reach the disk before an earlier one, so the same damage is
+// cut as a torn write instead of refused.
+func TestCorruptMiddleForceSyncOff(t *testing.T) {
+	base := testConfig(t)
+	b := openCfg(t, base)
+	each(t, b.Log(), 1, 30)
+	b.Close()
+	path := segmentFiles(t, base)[0]
+	offs, _ := recordOffsets(t, path)
+	cfg, copied := crashCopy(t, base, path)
+	flip(t, copied, offs[9]+recordHeaderSize)
+	cfg.ForceSync = false
+	logs := capture(&cfg)
+	b = openCfg(t, cfg)
+	sameZxids(t, "cut", readZxids(t, b.Log()), zxids(1, 9))
+	mustContain(t, "log", logs.String(), "torn write", "later_write_at", "force sync is off")
+}
+
 // wantCorrupt checks that opening cfg fails for damage at path, offset at.
 func wantCorrupt(t *testing.T, cfg storage.Config, path string, at int64) {
 	t.Helper()
