@@ -131,6 +131,23 @@ func recordOffsets(t *testing.T, path string) (offs []int64, end int64) {
 	}
 }
 
+// oneSegment writes entries 1..n, each in a Sync of its own, closes the
+// backend and returns its config, its one segment file, the offsets of
+// the records and their end.
+func oneSegment(t *testing.T, n int64) (cfg storage.Config, path string, offs []int64, end int64) {
+	t.Helper()
+	cfg = testConfig(t)
+	b := openCfg(t, cfg)
+	each(t, b.Log(), 1, n)
+	b.Close()
+	files := segmentFiles(t, cfg)
+	if len(files) != 1 {
+		t.Fatalf("%d segments, want 1", len(files))
+	}
+	offs, end = recordOffsets(t, files[0])
+	return cfg, files[0], offs, end
+}
+
 // patch overwrites bytes of a file at off.
 func patch(t *testing.T, path string, off int64, b []byte) {
 	t.Helper()

@@ -33,12 +33,7 @@ func TestReadLogDir(t *testing.T) {
 // TestReadLogDirDamage: a torn tail is skipped and left alone; damage
 // elsewhere ends the iteration with ErrCorrupt after the entries before it.
 func TestReadLogDirDamage(t *testing.T) {
-	base := testConfig(t)
-	b := openCfg(t, base)
-	each(t, b.Log(), 1, 30)
-	b.Close()
-	path := segmentFiles(t, base)[0]
-	offs, end := recordOffsets(t, path)
+	base, path, offs, end := oneSegment(t, 30)
 
 	cfg, torn := crashCopy(t, base, path)
 	patch(t, torn, offs[29]+5, make([]byte, end-offs[29]-5))

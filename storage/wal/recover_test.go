@@ -32,20 +32,15 @@ func crashCopy(t *testing.T, base storage.Config, path string) (storage.Config, 
 // write that a crash interrupted. Open drops that record, says so, and the
 // log takes writes again.
 func TestTornTailEveryByte(t *testing.T) {
-	base := testConfig(t)
-	b := openCfg(t, base)
-	each(t, b.Log(), 1, 20)
-	b.Close()
-	files := segmentFiles(t, base)
-	offs, end := recordOffsets(t, files[len(files)-1])
+	base, last, offs, end := oneSegment(t, 20)
 	start := offs[len(offs)-1]
-	whole, err := os.ReadFile(files[len(files)-1])
+	whole, err := os.ReadFile(last)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for cut := start; cut < end; cut++ {
 		for _, how := range []string{"truncated", "zeroed"} {
-			cfg, path := crashCopy(t, base, files[len(files)-1])
+			cfg, path := crashCopy(t, base, last)
 			if how == "truncated" {
 				if err := os.Truncate(path, cut); err != nil {
 					t.Fatal(err)
@@ -108,12 +103,7 @@ func TestTornWriteLaterPagesSurvived(t *testing.T) {
 // were durable, so this one was too, and open must refuse, naming the file
 // and offset and saying what to do.
 func TestCorruptMiddle(t *testing.T) {
-	base := testConfig(t)
-	b := openCfg(t, base)
-	each(t, b.Log(), 1, 30)
-	b.Close()
-	path := segmentFiles(t, base)[0]
-	offs, _ := recordOffsets(t, path)
+	base, path, offs, _ := oneSegment(t, 30)
 	at := offs[9]
 	fields := []struct {
 		name string
@@ -137,17 +127,12 @@ func TestCorruptMiddle(t *testing.T) {
 // write may reach the disk before an earlier one, so the same damage is
 // cut as a torn write instead of refused.
 func TestCorruptMiddleForceSyncOff(t *testing.T) {
-	base := testConfig(t)
-	b := openCfg(t, base)
-	each(t, b.Log(), 1, 30)
-	b.Close()
-	path := segmentFiles(t, base)[0]
-	offs, _ := recordOffsets(t, path)
+	base, path, offs, _ := oneSegment(t, 30)
 	cfg, copied := crashCopy(t, base, path)
 	flip(t, copied, offs[9]+recordHeaderSize)
 	cfg.ForceSync = false
 	logs := capture(&cfg)
-	b = openCfg(t, cfg)
+	b := openCfg(t, cfg)
 	sameZxids(t, "cut", readZxids(t, b.Log()), zxids(1, 9))
 	mustContain(t, "log", logs.String(), "torn write", "later_write_at", "force sync is off")
 }
@@ -174,14 +159,7 @@ func wantCorrupt(t *testing.T, cfg storage.Config, path string, at int64) {
 // not the last one: no crash explains that, since a segment is complete
 // and fsynced before the next is created.
 func TestCorruptNonLastSegment(t *testing.T) {
-	base := testConfig(t)
-	b := openCfg(t, base)
-	mustAppendSync(t, b.Log(), zxids(1, 600)...)
-	b.Close()
-	files := segmentFiles(t, base)
-	if len(files) < 3 {
-		t.Fatalf("%d segments, want 3 or more", len(files))
-	}
+	base, files := multiSegment(t)
 	offs, end := recordOffsets(t, files[0])
 	t.Run("flipped", func(t *testing.T) {
 		cfg, copied := crashCopy(t, base, files[0])
@@ -198,11 +176,7 @@ func TestCorruptNonLastSegment(t *testing.T) {
 }
 
 func TestBadHeader(t *testing.T) {
-	base := testConfig(t)
-	b := openCfg(t, base)
-	each(t, b.Log(), 1, 3)
-	b.Close()
-	path := segmentFiles(t, base)[0]
+	base, path, _, _ := oneSegment(t, 3)
 	version2 := encodeHeader(0)
 	binary.BigEndian.PutUint32(version2[4:], 2)
 	binary.BigEndian.PutUint32(version2[28:], crc32.Checksum(version2[:28], castagnoli))

@@ -71,31 +71,36 @@ func openRemembered(t *testing.T) storage.Backend {
 	return b
 }
 
-func TestReopen(t *testing.T) {
-	storagetest.RunReopen(t, openRemembered, func(t *testing.T, old storage.Backend) storage.Backend {
-		cfg := cfgs[old.(*Backend)]
-		if err := old.Close(); err != nil {
-			t.Fatal(err)
-		}
+// reopenWith returns a reopen function for storagetest.RunReopen: end
+// ends the old backend's life and returns the config to open next.
+func reopenWith(end func(t *testing.T, old *Backend, cfg storage.Config) storage.Config) func(*testing.T, storage.Backend) storage.Backend {
+	return func(t *testing.T, old storage.Backend) storage.Backend {
+		cfg := end(t, old.(*Backend), cfgs[old.(*Backend)])
 		b := openCfg(t, cfg)
 		cfgs[b] = cfg
 		return b
-	})
+	}
+}
+
+func TestReopen(t *testing.T) {
+	storagetest.RunReopen(t, openRemembered, reopenWith(func(t *testing.T, old *Backend, cfg storage.Config) storage.Config {
+		if err := old.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}))
 }
 
 // TestReopenCrash restarts from a copy of the files taken while the backend
 // was still open, as a crash would leave them, without Close.
 func TestReopenCrash(t *testing.T) {
-	storagetest.RunReopen(t, openRemembered, func(t *testing.T, old storage.Backend) storage.Backend {
-		cfg := cfgs[old.(*Backend)]
+	storagetest.RunReopen(t, openRemembered, reopenWith(func(t *testing.T, old *Backend, cfg storage.Config) storage.Config {
 		crashed := cfg
 		crashed.DataDir, crashed.LogDir = t.TempDir(), t.TempDir()
 		copyDir(t, cfg.DataDir, crashed.DataDir)
 		copyDir(t, cfg.LogDir, crashed.LogDir)
-		b := openCfg(t, crashed)
-		cfgs[b] = crashed
-		return b
-	})
+		return crashed
+	}))
 }
 
 // copyDir copies the regular files under src into dst.
