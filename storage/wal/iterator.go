@@ -93,6 +93,10 @@ func (it *iterator) Next() (storage.Entry, bool) {
 func (it *iterator) nextInFile() (storage.Entry, bool) {
 	sp := it.spans[0]
 	if it.file == nil {
+		if it.log != nil && it.log.truncations.Load() != it.truncations {
+			it.fail(errTruncatedWhileReading)
+			return storage.Entry{}, false
+		}
 		f, err := os.Open(sp.path)
 		if errNotExist(err) {
 			err = fmt.Errorf("%s was purged while being read: %w", sp.path, storage.ErrCompacted)

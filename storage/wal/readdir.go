@@ -13,10 +13,12 @@ const walDirName = "wal"
 
 // ReadLogDir returns an iterator over every entry in the segment files of
 // dir, a log directory or the directory holding it (LogDir, or DataDir
-// when the log shares it). It reads only: it takes no lock, so it can run
-// beside a live server, and repairs nothing: a torn write at the end is
-// skipped, and damage anywhere else ends the iteration with an error
-// wrapping ErrCorrupt after the entries before it.
+// when the log shares it). It reads only: it takes no lock and repairs
+// nothing. A torn write at the end is skipped, and damage anywhere else
+// ends the iteration with an error wrapping ErrCorrupt after the entries
+// before it. It may run beside a live server, but then writes landing while
+// it reads can look like a torn tail or, rarely, like damage: judge a log
+// by reading it while no server writes it.
 func ReadLogDir(dir string) (storage.Iterator, error) {
 	if st, err := os.Stat(filepath.Join(dir, walDirName)); err == nil && st.IsDir() {
 		dir = filepath.Join(dir, walDirName)
