@@ -20,9 +20,9 @@ import (
 )
 
 // DefaultStorageBackend is the storage backend a node uses unless configured
-// otherwise. It is "memory" while the durable "wal" backend is being built;
-// default.yaml must say the same (a test checks it).
-const DefaultStorageBackend = "memory"
+// otherwise: the file write-ahead log. default.yaml must say the same (a
+// test checks it).
+const DefaultStorageBackend = "wal"
 
 // Config is the whole configuration of a Warren node.
 type Config struct {

@@ -32,7 +32,7 @@ func want() Config {
 			Autopurge:              Autopurge{SnapRetainCount: 3},
 			Servers:                []ServerSpec{},
 		},
-		Storage:   Storage{Backend: "memory", Options: map[string]any{}},
+		Storage:   Storage{Backend: "wal", Options: map[string]any{}},
 		Transport: Transport{Client: TransportPlugin{Name: "tcp", Options: map[string]any{}}},
 		Auth:      Auth{Schemes: []string{"digest", "ip", "world"}},
 		Log:       Log{Level: "info", Format: "text"},
