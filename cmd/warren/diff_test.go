@@ -477,6 +477,4 @@ func sideBySide(warren, zookeeper, marks []string) string {
 
 // knownWarrenBugs are differences the differential test found that are
 // Warren bugs still to fix; each is skipped with its description until then.
-var knownWarrenBugs = map[string]string{
-	"multi-create2-result-type": "a create2 sub-op of a multi must be answered as a create result (type 1, path only), as ZooKeeper reports",
-}
+var knownWarrenBugs = map[string]string{}

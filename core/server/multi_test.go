@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/warrenzk/warren/core/proto"
+	"github.com/warrenzk/warren/core/tree"
 )
 
 // TestMultiCreateResultsAreCreate2 checks the result types of a multi's
@@ -77,5 +78,52 @@ func TestMultiZooKeeperCannotRead(t *testing.T) {
 	}
 	if _, err := n.srv.tree.Exists("/never", nil); !errors.Is(err, proto.ErrNoNode) {
 		t.Errorf("a refused multi ran its create: %v", err)
+	}
+}
+
+// TestMultiCreateTypeFollowsMode: inside a multi the create mode, not the
+// opcode, decides what a create makes, as ZooKeeper's Op.Create does.
+func TestMultiCreateTypeFollowsMode(t *testing.T) {
+	n := startNode(t)
+	r := dialRaw(t, n.addr)
+	r.connect(t, 0, nil, 4000)
+	acl := proto.OpenACLUnsafe
+	for _, tc := range []struct {
+		op      proto.MultiOp
+		result  proto.Op
+		owner   int64
+		refused bool
+	}{
+		{op: proto.MultiOp{Type: proto.OpCreate, Record: &proto.CreateRequest{Path: "/c1", ACL: acl, Flags: proto.ModeContainer}},
+			result: proto.OpCreate2, owner: tree.ContainerOwner},
+		{op: proto.MultiOp{Type: proto.OpCreateContainer, Record: &proto.CreateRequest{Path: "/c19", ACL: acl}},
+			result: proto.OpCreate2, owner: tree.ContainerOwner},
+		{op: proto.MultiOp{Type: proto.OpCreateTTL, Record: &proto.CreateTTLRequest{Path: "/t0", ACL: acl, TTL: 1000}},
+			result: proto.OpCreate},
+		{op: proto.MultiOp{Type: proto.OpCreateTTL, Record: &proto.CreateTTLRequest{Path: "/t4", ACL: acl, Flags: proto.ModeContainer, TTL: 1000}},
+			result: proto.OpCreate2, owner: tree.ContainerOwner},
+		{op: proto.MultiOp{Type: proto.OpCreate2, Record: &proto.CreateRequest{Path: "/ttl", ACL: acl, Flags: proto.ModePersistentWithTTL}},
+			refused: true},
+		{op: proto.MultiOp{Type: proto.OpCreate, Record: &proto.CreateRequest{Path: "/bad", ACL: acl, Flags: 99}},
+			refused: true},
+	} {
+		path := opPath(tc.op.Record)
+		r.writeFrame(t, r.request(proto.OpMulti, &proto.MultiRequest{Ops: []proto.MultiOp{tc.op}}))
+		h, d := r.reply(t)
+		if tc.refused {
+			if h.Err != proto.ErrMarshallingError {
+				t.Errorf("%s: err %v, want MarshallingError", path, h.Err)
+			}
+			continue
+		}
+		var resp proto.MultiResponse
+		resp.Decode(d)
+		if h.Err != proto.ErrOK || d.Err() != nil || len(resp.Results) != 1 || resp.Results[0].Type != tc.result {
+			t.Errorf("%s: err %v, decode %v, results %+v; want one of type %v", path, h.Err, d.Err(), resp.Results, tc.result)
+			continue
+		}
+		if node, ok := n.srv.tree.Lookup(path); !ok || node.Stat.EphemeralOwner != tc.owner {
+			t.Errorf("%s: node %v, want ephemeral owner %#x", path, ok, tc.owner)
+		}
 	}
 }

@@ -294,14 +294,15 @@ func (s *Server) multiTxn(r *request, m *proto.MultiRequest, zxid, now int64) (*
 			out.Txns = append(out.Txns, errorSubTxn(proto.ErrRuntimeInconsistency))
 			continue
 		}
-		txn, err := s.toTxn(r, op.Type, op.Record, zxid, now)
+		typ := multiOpType(op)
+		txn, err := s.toTxn(r, typ, op.Record, zxid, now)
 		if err != nil {
 			failed = err
 			s.prep.rollback(zxid, saved)
 			out.Txns = append(out.Txns, errorSubTxn(proto.Code(err)))
 			continue
 		}
-		out.Txns = append(out.Txns, proto.Txn{Type: op.Type, Data: proto.Marshal(txn)})
+		out.Txns = append(out.Txns, proto.Txn{Type: typ, Data: proto.Marshal(txn)})
 	}
 	return out, failed
 }
@@ -317,9 +318,12 @@ func (*refusedMulti) Decode(*proto.Decoder) {}
 
 // unreadableMulti reports why ZooKeeper would refuse m, decoded with
 // decodeErr, as the body of a multi (14), or nil. MultiOperationRecord
-// fails on an op type it does not know and on reads mixed with writes
-// ("Mixing different kind of ops"); a multi of reads only decodes, then
-// fails in prep, where a read leaves no txn to serialise.
+// fails on an op type it does not know, on reads mixed with writes
+// ("Mixing different kind of ops"), and on a create, create2 or
+// createContainer whose flags are no create mode or a TTL mode, which needs
+// the ttl only createTTL carries (3.9; 3.8 fails the same TTL ops later, on
+// a cast in prep). A multi of reads only decodes, then fails in prep, where
+// a read leaves no txn to serialise.
 func unreadableMulti(m *proto.MultiRequest, decodeErr error) error {
 	if decodeErr != nil {
 		return decodeErr
@@ -328,9 +332,38 @@ func unreadableMulti(m *proto.MultiRequest, decodeErr error) error {
 		switch op.Type {
 		case proto.OpGetData, proto.OpGetChildren:
 			return fmt.Errorf("%v in a multi: use multiRead for reads", op.Type)
+		case proto.OpCreate, proto.OpCreate2, proto.OpCreateContainer:
+			if mode := op.Record.(*proto.CreateRequest).Flags; !mode.Valid() || mode.TTL() {
+				return fmt.Errorf("%v with create mode %d in a multi", op.Type, mode)
+			}
 		}
 	}
 	return nil
+}
+
+// multiOpType is what ZooKeeper 3.9 makes of a create inside a multi. Unlike
+// a create sent alone, whose opcode decides, the create mode does
+// (Op.Create's type): a container mode makes a createContainer whatever the
+// opcode, a createTTL whose mode is not a TTL mode is a plain create (or a
+// createContainer), and create2 stays create2 (ZOOKEEPER-4026; 3.8 decayed
+// it, and createContainer with another mode, to create).
+func multiOpType(op proto.MultiOp) proto.Op {
+	switch r := op.Record.(type) {
+	case *proto.CreateRequest:
+		if r.Flags.Container() {
+			return proto.OpCreateContainer
+		}
+	case *proto.CreateTTLRequest:
+		switch {
+		case r.Flags.TTL():
+			return proto.OpCreateTTL
+		case r.Flags.Container():
+			return proto.OpCreateContainer
+		default:
+			return proto.OpCreate
+		}
+	}
+	return op.Type
 }
 
 func errorSubTxn(code proto.Err) proto.Txn {
