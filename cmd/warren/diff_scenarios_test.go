@@ -22,6 +22,7 @@ var diffScenarios = []scenario{
 	{name: "multi-raw", run: scenarioMultiRaw},
 	{name: "multi-result-types", run: scenarioMultiResultTypes},
 	{name: "multi-with-read-op", run: scenarioMultiWithReadOp},
+	{name: "multiread-sets-no-watch", run: scenarioMultiReadSetsNoWatch},
 	{name: "multi-create-modes", run: scenarioMultiCreateModes, known: multiCreateModesDiffs},
 	{name: "watches", run: scenarioWatches},
 	{name: "watches-gozk", run: scenarioWatchesGoZK},
@@ -387,6 +388,24 @@ func scenarioMultiResultTypes(e *env) {
 	e.logMulti(c, "multi with container and TTL", opMulti,
 		multiOp{opCreateContainer, createBody(e.p("/mc"), nil, openACL, 4)},
 		multiOp{opCreateTTL, createTTLBody(e.p("/mt"), nil, openACL, 5, 60000)})
+}
+
+// scenarioMultiReadSetsNoWatch: the watch flags of a multiRead's getData
+// and getChildren are ignored; ZooKeeper's MultiOperationRecord keeps only
+// their paths (Op.getData(path), whose request record asks for no watch).
+func scenarioMultiReadSetsNoWatch(e *env) {
+	m := e.raw("mutator")
+	e.rawCreate(m, opCreate, e.root, nil, openACL, 0, 0)
+	e.rawCreate(m, opCreate, e.p("/a"), []byte("A"), openACL, 0, 0)
+	w := e.raw("watcher")
+	e.logMulti(w, "multiRead with watch flags", opMultiRead,
+		multiOp{opGetData, pathWatch(e.p("/a"), true)},
+		multiOp{opGetChildren, pathWatch(e.root, true)})
+	r, err := m.call(opSetData, setDataBody(e.p("/a"), []byte("B"), -1))
+	e.log("setData /a: %v %v", errTextOrOK(err), errName(r.Err))
+	e.rawCreate(m, opCreate, e.p("/b"), nil, openACL, 0, 0)
+	w.barrier()
+	e.logEvents(w, "after setData and a new child")
 }
 
 // scenarioMultiWithReadOp: a multi (14) that ZooKeeper cannot turn into a

@@ -127,3 +127,21 @@ func TestMultiCreateTypeFollowsMode(t *testing.T) {
 		}
 	}
 }
+
+// TestMultiReadSetsNoWatch: a multiRead's reads leave no watch, whatever
+// their watch flags say, as in ZooKeeper.
+func TestMultiReadSetsNoWatch(t *testing.T) {
+	n := startNode(t)
+	r := dialRaw(t, n.addr)
+	r.connect(t, 0, nil, 4000)
+	r.writeFrame(t, r.request(proto.OpMultiRead, &proto.MultiRequest{Ops: []proto.MultiOp{
+		{Type: proto.OpGetData, Record: &proto.GetDataRequest{Path: "/", Watch: true}},
+		{Type: proto.OpGetChildren, Record: &proto.GetChildrenRequest{Path: "/", Watch: true}},
+	}}))
+	if h, _ := r.reply(t); h.Err != proto.ErrOK {
+		t.Fatalf("multiRead: %v", h.Err)
+	}
+	if got := n.srv.watches.Count(); got != 0 {
+		t.Errorf("%d watches after a multiRead, want 0", got)
+	}
+}

@@ -204,7 +204,8 @@ func (s *Server) getChildren(c *conn, path string, watchOn bool, ids []proto.Id)
 }
 
 // multiRead answers each read of a multiRead; a failing read becomes an
-// ErrorResult and the others still run.
+// ErrorResult and the others still run. The reads' watch flags are ignored:
+// ZooKeeper's MultiOperationRecord keeps only their paths.
 func (s *Server) multiRead(c *conn, m *proto.MultiRequest, ids []proto.Id) (proto.Record, error) {
 	out := &proto.MultiResponse{Results: make([]proto.MultiResult, 0, len(m.Ops))}
 	for _, op := range m.Ops {
@@ -214,10 +215,10 @@ func (s *Server) multiRead(c *conn, m *proto.MultiRequest, ids []proto.Id) (prot
 		)
 		switch req := op.Record.(type) {
 		case *proto.GetDataRequest:
-			rec, err = s.getData(c, readPath(req.Path), req.Watch, ids)
+			rec, err = s.getData(c, readPath(req.Path), false, ids)
 		case *proto.GetChildrenRequest:
 			var children []string
-			children, _, err = s.getChildren(c, readPath(req.Path), req.Watch, ids)
+			children, _, err = s.getChildren(c, readPath(req.Path), false, ids)
 			rec = &proto.GetChildrenResponse{Children: children}
 		default:
 			return nil, proto.ErrMarshallingError // ZooKeeper: "Invalid type of readOp"
