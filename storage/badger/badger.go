@@ -13,7 +13,7 @@
 // Options (under the backend's name in the config file):
 //
 //	mem_table_size:      the log DB's memtable, a byte count or "16MiB"
-//	                     (default 16 MiB, at least 1 MiB); Badger keeps two
+//	                     (default 16 MiB, at least 8 MiB); Badger keeps two
 //	value_log_file_size: value-log file size of each DB (default 64 MiB,
 //	                     16 MiB to 2 GiB)
 //	index_cache_size:    memory for SSTable indexes and bloom filters, per
@@ -139,9 +139,9 @@ func (b *Backend) closeDBs() error {
 }
 
 // collectGarbage runs Badger's value-log GC on dbs every interval until
-// stop is closed. Badger never reclaims value-log space by itself; the log
-// DB needs it only for entries over valueThreshold, the snapshot DB for
-// every purged snapshot.
+// stop is closed. Badger never reclaims value-log space by itself. Only log
+// entries of valueThreshold or more reach the value log, so there is
+// usually nothing to do.
 func collectGarbage(stop <-chan struct{}, interval time.Duration, logger *slog.Logger, dbs ...*badgerdb.DB) {
 	if interval == 0 {
 		<-stop

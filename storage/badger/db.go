@@ -20,16 +20,20 @@ var ErrLocked = errors.New("held by another process; stop it, or point this node
 const layoutVersion = 1
 
 // valueThreshold is the value size from which Badger moves a value out of
-// the LSM tree into the value log. Log entries are almost all far smaller,
-// so they stay in the LSM tree and purged ones vanish in compaction; 1 MiB
-// snapshot chunks go to the value log, so that the LSM tree (and the
-// memtable) holds only pointers to them.
-const valueThreshold = 64 << 10
+// the LSM tree into its value log: Badger's maximum, 1 MiB, so that nearly
+// everything stays in the LSM tree. There, ordinary compaction frees what
+// PurgeBefore and Purge delete. Space in the value log comes back only when
+// value-log GC finds it garbage by statistics that compaction gathers, and a
+// snapshot DB compacts so rarely that purged snapshots would pile up. Only
+// log entries of 1 MiB or more (over ZooKeeper's default jute.maxbuffer) go
+// to the value log.
+const valueThreshold = 1 << 20
 
-// snapMemTableSize is the snapshot DB's memtable size. It holds chunk
-// pointers and meta records, a few bytes per MiB of snapshot, so it need
-// not follow mem_table_size.
-const snapMemTableSize = 4 << 20
+// snapMemTableSize is the snapshot DB's memtable size. Snapshots pass
+// through it on their way to the LSM tree's tables; it is fixed, the
+// smallest that takes a chunk (Badger caps a transaction at 15% of the
+// memtable and needs that to be at least valueThreshold).
+const snapMemTableSize = 8 << 20
 
 // dbOptions returns Badger's options for a DB in dir. The choices that keep
 // memory small:

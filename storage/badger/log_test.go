@@ -96,11 +96,11 @@ func bigEntries(from, to int64, n int) []storage.Entry {
 	return es
 }
 
-// openSmall opens a backend whose log DB accepts only ~150 KiB per
-// transaction, so that a Sync of a few hundred KiB takes several.
+// openSmall opens a backend whose log DB accepts only ~1.2 MiB per
+// transaction, so that a Sync of a few MiB takes several.
 func openSmall(t *testing.T) *Backend {
 	t.Helper()
-	return openConfig(t, storage.Config{DataDir: t.TempDir(), ForceSync: true, Options: map[string]any{"mem_table_size": "1MiB"}})
+	return openConfig(t, storage.Config{DataDir: t.TempDir(), ForceSync: true, Options: map[string]any{"mem_table_size": "8MiB"}})
 }
 
 // failCommit makes the n-th commit of w from now fail, once.
@@ -121,7 +121,7 @@ func TestFailedSyncRollsBack(t *testing.T) {
 	b := openSmall(t)
 	l := b.log
 	mustAppendSync(t, l, 1, 2)
-	if err := l.Append(bigEntries(3, 60, 10_000)...); err != nil {
+	if err := l.Append(bigEntries(3, 60, 100_000)...); err != nil {
 		t.Fatal(err)
 	}
 	it, err := l.ReadFrom(1) // sees the buffered entries; must not outlive the rollback silently
@@ -163,7 +163,7 @@ func TestFailedRollbackBreaksLog(t *testing.T) {
 	b := openSmall(t)
 	l := b.log
 	mustAppendSync(t, l, 1)
-	if err := l.Append(bigEntries(2, 60, 10_000)...); err != nil {
+	if err := l.Append(bigEntries(2, 60, 100_000)...); err != nil {
 		t.Fatal(err)
 	}
 	fail := errors.New("disk gone")
@@ -208,7 +208,7 @@ func TestSyncSplitsLargeBatches(t *testing.T) {
 	b := openSmall(t)
 	commits := 0
 	b.log.w.beforeCommit = func() error { commits++; return nil }
-	want := bigEntries(1, 200, 10_000)
+	want := bigEntries(1, 60, 100_000)
 	if err := b.log.Append(want...); err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestSyncSplitsLargeBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	if commits < 2 {
-		t.Errorf("%d commits for 2 MB; the test no longer exercises splitting", commits)
+		t.Errorf("%d commits for 6 MB; the test no longer exercises splitting", commits)
 	}
 	b = reopen(t, b)
 	it, err := b.Log().ReadFrom(0)
@@ -234,6 +234,31 @@ func TestSyncSplitsLargeBatches(t *testing.T) {
 		}
 		if e.Zxid != want[i].Zxid || !bytes.Equal(e.Data, want[i].Data) {
 			t.Fatalf("entry %d = %d, want %d", i, e.Zxid, want[i].Zxid)
+		}
+	}
+}
+
+// TestLargeEntry round-trips entries over valueThreshold, which Badger
+// keeps in its value log rather than in the LSM tree.
+func TestLargeEntry(t *testing.T) {
+	b := open(t)
+	want := bigEntries(1, 4, valueThreshold+1000)
+	if err := b.Log().Append(want...); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Log().Sync(); err != nil {
+		t.Fatal(err)
+	}
+	b = reopen(t, b)
+	it, err := b.Log().ReadFrom(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	for _, w := range want {
+		e, ok := it.Next()
+		if !ok || e.Zxid != w.Zxid || !bytes.Equal(e.Data, w.Data) {
+			t.Fatalf("read %d (%d bytes), %v; want %d (%d bytes)", e.Zxid, len(e.Data), ok, w.Zxid, len(w.Data))
 		}
 	}
 }

@@ -60,12 +60,12 @@ func parseOptions(opts map[string]any) (settings, error) {
 		var err error
 		switch key {
 		case "mem_table_size":
-			// Badger refuses a memtable whose batch limit (15%) is below the
-			// value threshold.
-			s.memTableSize, err = size(v, 1<<20, 1<<30)
+			// Badger refuses a memtable whose transaction limit (15% of
+			// it) is below the value threshold.
+			s.memTableSize, err = size(v, 8<<20, 1<<30)
 		case "value_log_file_size":
-			// Badger's own bounds are [1 MiB, 2 GiB); a file must hold a
-			// whole snapshot chunk with room to spare.
+			// Badger's own bounds are [1 MiB, 2 GiB); a file must hold the
+			// largest value with room to spare.
 			s.valueLogFileSize, err = size(v, 16<<20, 2<<30-1)
 		case "index_cache_size":
 			s.indexCacheSize, err = size(v, 0, math.MaxInt64)

@@ -17,9 +17,10 @@ import (
 )
 
 // chunkSize is how much of a snapshot's stream one key holds: large enough
-// that a snapshot is few keys, small enough that a chunk is one modest
-// value-log write.
-const chunkSize = 1 << 20
+// that a snapshot is few keys, small enough to stay in the LSM tree (under
+// valueThreshold) and to fit, with the meta record, in one transaction of
+// the snapshot DB.
+const chunkSize = 256 << 10
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
