@@ -39,6 +39,7 @@ var diffScenarios = []scenario{
 	{name: "ephemerals", run: scenarioEphemerals},
 	{name: "acl", run: scenarioACL},
 	{name: "authfailed-closes-connection", run: scenarioAuthFailedCloses},
+	{name: "sasl-without-provider", run: scenarioSASLWithoutProvider},
 	{name: "sync", run: scenarioSync},
 	{name: "bad-input", run: scenarioBadInput, known: []knownDiff{{
 		// docs/compatibility.md: check outside multi.

@@ -21,6 +21,23 @@ func scenarioAuthFailedCloses(e *env) {
 	e.log("reattach after AuthFailed: same id %v %v", resp.SessionID == r.session.SessionID, errTextOrOK(err))
 }
 
+// opSASL is ZooDefs.OpCode.sasl, a SASL token exchange (GetSASLRequest).
+const opSASL = 102
+
+// scenarioSASLWithoutProvider: the servers run without a JAAS login, so
+// ZooKeeper's connections have no SASL server. processSasl then trips on
+// it, logs "cnxn.saslServer is null", and still answers OK with a null
+// token (SetSASLResponse(null)); the connection stays open. A body that does
+// not decode is an IOException on the selector thread: the connection is
+// closed. addAuth with the scheme "sasl" is an unknown scheme like any other.
+func scenarioSASLWithoutProvider(e *env) {
+	c := e.raw("self")
+	e.log("sasl with a token: %s", c.outcome(opSASL, (&jw{}).buf([]byte("token")).b))
+	e.log("sasl with an empty token: %s", c.outcome(opSASL, (&jw{}).buf([]byte{}).b))
+	e.log("sasl without a body: %s", e.raw("bad").outcome(opSASL, nil))
+	e.log("addAuth sasl: %s", e.raw("auth").outcome(opAuth, authBody("sasl", "x")))
+}
+
 // scenarioBadInput sends what no well-behaved client sends, each on a
 // fresh session, and logs the reply and whether the connection survived.
 func scenarioBadInput(e *env) {

@@ -246,3 +246,26 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestSASLWithoutProvider: a SASL token is answered OK with a null token and
+// the connection stays usable, as ZooKeeper without a JAAS login answers;
+// a SASL body that does not decode closes the connection.
+func TestSASLWithoutProvider(t *testing.T) {
+	n := startNode(t)
+	r := dialRaw(t, n.addr)
+	r.connect(t, 0, nil, 4000)
+	r.writeFrame(t, r.request(proto.OpSASL, &proto.GetSASLRequest{Token: []byte("token")}))
+	h, d := r.reply(t)
+	if h.Err != proto.ErrOK || h.Zxid != 0 || d.Buffer() != nil || d.Err() != nil || d.Remaining() != 0 {
+		t.Fatalf("sasl reply %+v, want OK, zxid 0 and a null token", h)
+	}
+	r.writeFrame(t, r.request(proto.OpExists, &proto.ExistsRequest{Path: "/"}))
+	if h, _ := r.reply(t); h.Err != proto.ErrOK {
+		t.Fatalf("exists after sasl: %v", h.Err)
+	}
+
+	bad := dialRaw(t, n.addr)
+	bad.connect(t, 0, nil, 4000)
+	bad.writeFrame(t, bad.request(proto.OpSASL, nil))
+	bad.expectClosed(t)
+}

@@ -39,9 +39,7 @@ func (c *conn) handle(frame []byte) bool {
 	case proto.OpAuth:
 		return c.addAuth(h.Xid, d)
 	case proto.OpSASL:
-		// SASL is not offered: answer as a server without a SASL provider.
-		c.sendAndClose(encodeReply(h.Xid, 0, proto.ErrAuthFailed, nil))
-		return true
+		return c.sasl(h.Xid, d)
 	case proto.OpCreateSession:
 		// Server-internal op: a client may not send it.
 		c.reply(encodeReply(h.Xid, c.srv.tree.LastZxid(), proto.ErrBadArguments, nil))
@@ -117,6 +115,30 @@ func (c *conn) addAuth(xid int32, d *proto.Decoder) bool {
 	c.reply(encodeReply(xid, 0, proto.ErrOK, nil))
 	return true
 }
+
+// sasl answers a SASL token (op 102) as ZooKeeper does when it has no JAAS
+// login, which is Warren's case: its connection has no SASL server,
+// processSasl catches the NullPointerException ("cnxn.saslServer is null")
+// and answers OK with a null token. The session gains no identity, and the
+// client's SASL negotiation fails on its side. A body that does not decode
+// closes the connection, as the IOException does on ZooKeeper's selector
+// thread.
+func (c *conn) sasl(xid int32, d *proto.Decoder) bool {
+	var req proto.GetSASLRequest
+	req.Decode(d)
+	if d.Err() != nil {
+		c.srv.log.Info("malformed SASL request; closing the connection", "remote", c.nc.RemoteAddr().String(), "err", d.Err())
+		return false
+	}
+	c.reply(encodeReply(xid, 0, proto.ErrOK, nullSASLToken{}))
+	return true
+}
+
+// nullSASLToken is a SetSASLResponse whose token is null.
+type nullSASLToken struct{}
+
+func (nullSASLToken) Encode(e *proto.Encoder) { e.Buffer(nil) }
+func (nullSASLToken) Decode(*proto.Decoder)   {}
 
 func containsID(ids []proto.Id, id proto.Id) bool {
 	for _, x := range ids {
