@@ -1,6 +1,9 @@
 // Command warren runs a Warren node and its tools.
 //
 //	warren server [--config FILE.yaml | --zoo-cfg zoo.cfg] [--client-addr HOST:PORT] [--data-dir DIR] ...
+//	warren log dump DIR|FILE
+//	warren snapshot dump [-d] FILE
+//	warren import --zookeeper-data DIR [--data-dir DIR --backend wal|badger | --config FILE.yaml]
 //	warren version
 package main
 
@@ -15,8 +18,11 @@ var version = "0.1.0-dev"
 const usage = `usage: warren <command> [flags]
 
 commands:
-  server    run a node (with no flags: client port 2181, data under ./warren-data)
-  version   print the version
+  server         run a node (with no flags: client port 2181, data under ./warren-data)
+  log dump       print the txns of a Warren or ZooKeeper log, as ZooKeeper's TxnLogToolkit
+  snapshot dump  print the znodes of a snapshot, as ZooKeeper's SnapshotFormatter
+  import         load an Apache ZooKeeper data dir into a Warren store
+  version        print the version
 
 Run "warren <command> --help" for a command's flags.
 `
@@ -30,6 +36,12 @@ func main() {
 	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
 	case "server":
 		err = runServer(args)
+	case "log":
+		err = runLog(args)
+	case "snapshot":
+		err = runSnapshot(args)
+	case "import":
+		err = runImport(args)
 	case "version", "--version":
 		fmt.Println("warren", version)
 	case "help", "-h", "--help":

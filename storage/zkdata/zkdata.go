@@ -75,6 +75,20 @@ func ListSnapshots(dir string) ([]File, error) {
 // ListLogs lists the txn log files in a version-2 folder, oldest first.
 func ListLogs(dir string) ([]File, error) { return list(dir, "log") }
 
+// ZxidFromName reads the zxid in a file name of the form
+// prefix.<hex zxid>[.ext] ("snapshot", "log"), as Util.getZxidFromName.
+func ZxidFromName(name, prefix string) (int64, bool) {
+	parts := strings.Split(name, ".")
+	if len(parts) < 2 || parts[0] != prefix {
+		return 0, false
+	}
+	zxid, err := strconv.ParseUint(parts[1], 16, 64)
+	if err != nil || int64(zxid) < 0 {
+		return 0, false // Java's Long.parseLong(s, 16) refuses these too
+	}
+	return int64(zxid), true
+}
+
 // list finds prefix.<hex zxid>[.ext] files, as Util.getZxidFromName reads
 // names, in ascending zxid order.
 func list(dir, prefix string) ([]File, error) {
@@ -84,15 +98,9 @@ func list(dir, prefix string) ([]File, error) {
 	}
 	var out []File
 	for _, e := range entries {
-		parts := strings.Split(e.Name(), ".")
-		if e.IsDir() || len(parts) < 2 || parts[0] != prefix {
-			continue
+		if zxid, ok := ZxidFromName(e.Name(), prefix); ok && !e.IsDir() {
+			out = append(out, File{Path: filepath.Join(dir, e.Name()), Zxid: zxid})
 		}
-		zxid, err := strconv.ParseUint(parts[1], 16, 64)
-		if err != nil || int64(zxid) < 0 {
-			continue // Java's Long.parseLong(s, 16) refuses these too
-		}
-		out = append(out, File{Path: filepath.Join(dir, e.Name()), Zxid: int64(zxid)})
 	}
 	slices.SortFunc(out, func(a, b File) int {
 		return cmp.Or(cmp.Compare(a.Zxid, b.Zxid), strings.Compare(a.Path, b.Path))
