@@ -32,9 +32,9 @@ type Config struct {
 	// (ZooKeeper's zookeeper.forceSync=no) trades durability for speed and
 	// is meant only for tests and benchmarks.
 	ForceSync bool
-	// PreAllocSize is how many bytes a file-based log preallocates per
-	// segment (ZooKeeper's zookeeper.preAllocSize); 0 means the backend's
-	// default.
+	// PreAllocSize is how many bytes a file-based log preallocates at a
+	// time (ZooKeeper's zookeeper.preAllocSize); 0 means the backend's
+	// default and a negative value turns preallocation off.
 	PreAllocSize int64
 	// Logger receives what the backend has to tell an operator (a torn
 	// tail cut off at open, a damaged snapshot skipped). Nil means

@@ -96,7 +96,7 @@ func openStorage(lc fx.Lifecycle, cfg config.Config, logger *slog.Logger) (stora
 		DataDir:      cfg.Server.DataDir,
 		LogDir:       cfg.Server.LogDir(),
 		ForceSync:    cfg.Server.ForceSync,
-		PreAllocSize: cfg.Server.PreAllocSize,
+		PreAllocSize: preAllocSize(cfg.Server.PreAllocSize),
 		Options:      cfg.Storage.Options,
 		Logger:       logger,
 	})
@@ -105,6 +105,15 @@ func openStorage(lc fx.Lifecycle, cfg config.Config, logger *slog.Logger) (stora
 	}
 	lc.Append(fx.StopHook(b.Close))
 	return b, nil
+}
+
+// preAllocSize maps prealloc_size, where 0 means off as in ZooKeeper, to
+// storage.Config's, where 0 means the backend's default and off is negative.
+func preAllocSize(n int64) int64 {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 func openClientTransport(cfg config.Config) (transport.Transport, error) {

@@ -51,6 +51,24 @@ func TestPreallocation(t *testing.T) {
 	}
 }
 
+// TestPreallocationOff: a negative PreAllocSize (prealloc_size: 0 in the
+// node's config) makes the segment grow by exactly what is written.
+func TestPreallocationOff(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.PreAllocSize = -1
+	l := openCfg(t, cfg).Log()
+	path := ""
+	for z := int64(1); z <= 200; z += 20 {
+		mustAppendSync(t, l, zxids(z, z+19)...)
+		if path == "" {
+			path = segmentFiles(t, cfg)[0]
+		}
+		if _, end := recordOffsets(t, path); fileSize(t, path) != end {
+			t.Fatalf("segment is %d bytes for %d bytes of records", fileSize(t, path), end)
+		}
+	}
+}
+
 // TestSegmentRoll: past segment_size the log starts a segment named after
 // its first zxid; completed segments lose their preallocated tail.
 func TestSegmentRoll(t *testing.T) {
@@ -179,11 +197,6 @@ func TestOptions(t *testing.T) {
 		if strings.HasPrefix(name, "segment_sise") || name == "unknown first" {
 			mustContain(t, "error", err.Error(), "unknown option")
 		}
-	}
-	cfg := testConfig(t)
-	cfg.PreAllocSize = -1
-	if _, err := Open(cfg); err == nil {
-		t.Error("negative PreAllocSize accepted")
 	}
 	if _, err := Open(storage.Config{}); err == nil {
 		t.Error("no DataDir accepted")

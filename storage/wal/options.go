@@ -13,7 +13,8 @@ import (
 
 const (
 	// DefaultPreAllocSize is how far a segment is extended at a time when
-	// Config.PreAllocSize is 0: ZooKeeper's preAllocSize.
+	// Config.PreAllocSize is 0: ZooKeeper's preAllocSize. A negative
+	// Config.PreAllocSize turns preallocation off.
 	DefaultPreAllocSize = 64 << 20
 	// DefaultSegmentSize is the size past which the log starts a new
 	// segment, unless the segment_size option says otherwise.
@@ -39,7 +40,7 @@ func parseOptions(cfg storage.Config) (options, error) {
 	case o.preAlloc == 0:
 		o.preAlloc = DefaultPreAllocSize
 	case o.preAlloc < 0:
-		return o, fmt.Errorf("preallocation size %d is negative", o.preAlloc)
+		o.preAlloc = 0 // off: the file grows with each write
 	}
 	for _, key := range slices.Sorted(maps.Keys(cfg.Options)) {
 		switch v := cfg.Options[key]; key {

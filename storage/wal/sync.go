@@ -82,7 +82,7 @@ func (l *Log) write() (*batch, error) {
 // writeAt appends data to the file being written, extending its
 // preallocation first when data would cross it.
 func (l *Log) writeAt(b *batch, data []byte) error {
-	if need := b.size + int64(len(data)); need > b.alloc {
+	if need := b.size + int64(len(data)); need > b.alloc && l.opts.preAlloc > 0 {
 		size := (need + l.opts.preAlloc - 1) / l.opts.preAlloc * l.opts.preAlloc
 		if err := b.file.Allocate(size); err != nil {
 			return fmt.Errorf("preallocate log segment: %w", err)
