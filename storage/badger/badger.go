@@ -89,12 +89,15 @@ func Open(cfg storage.Config) (storage.Backend, error) {
 		b.logDB.Close()
 		return nil, err
 	}
-	if b.log, err = openLog(b.logDB); err == nil {
+	if b.log, err = openLog(b.logDB, logger); err == nil {
 		b.snaps, err = openSnapshots(b.snapDB, logger)
 	}
 	if err != nil {
 		b.closeDBs()
 		return nil, err
+	}
+	if !cfg.ForceSync {
+		logger.Warn("force sync is off: a machine crash can lose writes clients were told succeeded; for tests and benchmarks only")
 	}
 	b.gcDone = make(chan struct{})
 	b.stopGC = make(chan struct{})

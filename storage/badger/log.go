@@ -4,10 +4,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
 
@@ -23,8 +25,9 @@ import (
 // when the log holds none, and the floor never goes down. One fact on disk
 // cannot disagree with another.
 type Log struct {
-	db *badgerdb.DB
-	w  writer
+	db     *badgerdb.DB
+	w      writer
+	logger *slog.Logger
 
 	// last is LastZxid, kept apart so that readers load it without a lock.
 	last atomic.Int64
@@ -61,10 +64,14 @@ const (
 	deletePage  = 4096
 )
 
+// slowSync is how long a Sync may take before it is logged, as ZooKeeper's
+// fsync.warningthresholdms.
+const slowSync = time.Second
+
 // openLog reads the log's state from db and finishes a purge that a crash
 // interrupted.
-func openLog(db *badgerdb.DB) (*Log, error) {
-	l := &Log{db: db, w: writer{db: db}}
+func openLog(db *badgerdb.DB, logger *slog.Logger) (*Log, error) {
+	l := &Log{db: db, w: writer{db: db}, logger: logger}
 	err := db.View(func(txn *badgerdb.Txn) error {
 		item, err := txn.Get(floorKey)
 		if errors.Is(err, badgerdb.ErrKeyNotFound) {
@@ -143,7 +150,12 @@ func (l *Log) Sync() error {
 	for i, e := range batch {
 		changes[i] = change{key: entryKey(e.Zxid), val: e.Data}
 	}
+	start := time.Now()
 	err := l.w.apply(changes)
+	if took := time.Since(start); took > slowSync {
+		l.logger.Warn("syncing the log took over a second; writes wait for it: check the log device and what else uses it",
+			"took", took.Round(time.Millisecond), "entries", len(batch))
+	}
 	var undo error
 	if err != nil {
 		undo = l.deleteEntries(l.durable+1, math.MaxInt64, true)

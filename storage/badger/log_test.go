@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"log/slog"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
@@ -290,11 +292,16 @@ func TestTruncateStopsIterators(t *testing.T) {
 }
 
 // TestForceSyncOff checks that with ForceSync false Badger does not sync
-// each write, and that the log still works and survives a clean Close.
+// each write, the operator is warned, and the log still works and survives
+// a clean Close.
 func TestForceSyncOff(t *testing.T) {
-	b := openConfig(t, storage.Config{DataDir: t.TempDir(), ForceSync: false})
+	var logs logBuffer
+	b := openConfig(t, storage.Config{DataDir: t.TempDir(), ForceSync: false, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if b.logDB.Opts().SyncWrites || b.snapDB.Opts().SyncWrites {
 		t.Fatal("SyncWrites on with ForceSync false")
+	}
+	if !strings.Contains(logs.String(), "force sync is off") {
+		t.Errorf("no warning at open with ForceSync false:\n%s", logs.String())
 	}
 	mustAppendSync(t, b.Log(), 1, 2, 3)
 	if err := b.Log().TruncateAfter(2); err != nil {

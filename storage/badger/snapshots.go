@@ -230,10 +230,12 @@ func (s *Snapshots) List() ([]storage.SnapshotMeta, error) {
 	return list, nil
 }
 
-// Purge deletes all but the newest keep snapshots. Each is first marked
-// uncommitted, so that it vanishes at once and a crash midway leaves only
-// leftovers for the next open to remove; one being read is deleted when
-// its last reader closes.
+// Purge keeps the keep newest snapshots whose stream checks out (reading
+// them whole) and deletes every committed snapshot older than the last of
+// them, so that a damaged newer snapshot never costs the good one a node
+// would start from. Each is first marked uncommitted, so that it vanishes
+// at once and a crash midway leaves only leftovers for the next open to
+// remove; one being read is deleted when its last reader closes.
 func (s *Snapshots) Purge(keep int) error {
 	if keep < 1 {
 		return fmt.Errorf("storage/badger: purge snapshots keeping %d: must keep at least 1", keep)
@@ -244,12 +246,11 @@ func (s *Snapshots) Purge(keep int) error {
 		return fmt.Errorf("storage/badger: purge snapshots: %w", storage.ErrClosed)
 	}
 	s.mu.Lock()
-	metas, err := s.committed()
+	victims, err := s.purgeable(keep)
 	if err != nil {
 		s.mu.Unlock()
 		return fmt.Errorf("storage/badger: purge snapshots: %w", err)
 	}
-	victims := metas[min(keep, len(metas)):]
 	marks := make([]change, len(victims))
 	for i, m := range victims {
 		m.committed = false
@@ -275,6 +276,27 @@ func (s *Snapshots) Purge(keep int) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// purgeable returns the committed snapshots older than the keep-th newest
+// one that verifies; none if fewer than keep verify. mu held.
+func (s *Snapshots) purgeable(keep int) ([]snapMeta, error) {
+	metas, err := s.committed()
+	if err != nil {
+		return nil, err
+	}
+	good := 0
+	for i, m := range metas {
+		if err := s.verify(m); err != nil {
+			s.logger.Warn("a damaged snapshot does not count towards those a purge keeps",
+				"id", m.public().ID, "zxid", fmt.Sprintf("%#x", m.zxid), "err", err)
+			continue
+		}
+		if good++; good == keep {
+			return metas[i+1:], nil
+		}
+	}
+	return nil, nil
 }
 
 // close makes every later call fail with ErrClosed, once the calls under

@@ -284,3 +284,40 @@ func TestSnapshotsStayInLSM(t *testing.T) {
 		t.Fatalf("value log holds %d bytes after a %d-byte snapshot; chunks must stay in the LSM tree", used, 3*chunkSize)
 	}
 }
+
+// TestPurgeKeepsGoodSnapshots checks that a damaged snapshot does not count
+// towards those Purge keeps: with the newest damaged, Purge(1) keeps the
+// next newest good one, which OpenNewest then returns.
+func TestPurgeKeepsGoodSnapshots(t *testing.T) {
+	var logs logBuffer
+	b := openConfig(t, storage.Config{DataDir: t.TempDir(), ForceSync: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	s := b.Snapshots()
+	for _, z := range []int64{10, 20, 30} {
+		writeSnap(t, s, z, stream(byte(z), chunkSize+int(z)))
+	}
+	corruptChunk(t, b.snapDB, b.snaps.mustCommitted(t)[0], 1)
+	if err := s.Purge(1); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].Zxid != 30 || list[1].Zxid != 20 {
+		t.Fatalf("after Purge(1) with the newest damaged: %+v, want zxids 30 (damaged), 20", list)
+	}
+	if meta, data := readNewest(t, s); meta.Zxid != 20 || !bytes.Equal(data, stream(20, chunkSize+20)) {
+		t.Fatalf("OpenNewest = %+v, want zxid 20 intact", meta)
+	}
+	if !strings.Contains(logs.String(), "does not count towards those a purge keeps") {
+		t.Errorf("the purge did not log the damaged snapshot:\n%s", logs.String())
+	}
+	// Fewer good snapshots than asked for: nothing goes.
+	corruptChunk(t, b.snapDB, b.snaps.mustCommitted(t)[1], 0)
+	if err := s.Purge(1); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := s.List(); len(list) != 2 {
+		t.Fatalf("Purge(1) with no good snapshot left %d of 2", len(list))
+	}
+}
