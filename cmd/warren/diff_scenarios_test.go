@@ -46,8 +46,9 @@ var diffScenarios = []scenario{
 		zk:     "check outside multi, version matches: no reply, then open",
 		warren: "check outside multi, version matches: reply OK, then open",
 	}, {
-		// Not in docs/compatibility.md yet. ZooKeeper answers a frame shaped
-		// like a ConnectResponse (xid 0); no client sends this.
+		// docs/compatibility.md: createSession after the handshake.
+		// ZooKeeper answers a frame shaped like a ConnectResponse (xid 0),
+		// and the session expires at its next tick.
 		zk:     "createSession after connect: a frame with xid 0, then closed",
 		warren: "createSession after connect: reply BadArguments, then open",
 	}}},
@@ -64,11 +65,12 @@ var diffScenarios = []scenario{
 	{name: "system-nodes", run: scenarioSystemNodes},
 }
 
-// watchModeDiffs follow from docs/compatibility.md "watch modes on one path
-// and connection": ZooKeeper 3.8 files a persistent watch under both the
-// data and the child watch tables, so checkWatches and removeWatches with
-// type Data (2) or Children (1) find it; Warren, like ZooKeeper 3.9, keeps
-// the modes apart and those types only match standard watches.
+// watchModeDiffs are docs/compatibility.md's checkWatches/removeWatches row,
+// which follows from "watch modes on one path and connection": ZooKeeper 3.8
+// files a persistent watch under both the data and the child watch tables,
+// so checkWatches and removeWatches with type Data (2) or Children (1) find
+// it; Warren, like ZooKeeper 3.9, keeps the modes apart and those types only
+// match standard watches.
 var watchModeDiffs = []knownDiff{
 	{zk: "checkWatches /watches-persistent/p type=1: OK", warren: "checkWatches /watches-persistent/p type=1: NoWatcher"},
 	{zk: "checkWatches /watches-persistent/p type=2: OK", warren: "checkWatches /watches-persistent/p type=2: NoWatcher"},
