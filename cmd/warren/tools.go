@@ -62,6 +62,10 @@ func (s *storeFlags) open() (storage.Backend, error) {
 	if s.dataDir == "" {
 		return nil, errors.New("--backend needs --data-dir")
 	}
+	// Opening a backend creates its folders: not for a dump of a typo.
+	if _, err := os.Stat(s.dataDir); err != nil {
+		return nil, err
+	}
 	// ForceSync on: a dump writes nothing, and a backend warns without it.
 	return storage.Default.Open(s.backend, storage.Config{DataDir: s.dataDir, LogDir: s.logDir, ForceSync: true})
 }
