@@ -699,3 +699,33 @@ func compareWarrenServer(t *testing.T, dataDir string, want map[string]impNode) 
 	}
 	compareNodes(t, "Warren serving the import", got, want)
 }
+
+// The dumps read a store Warren itself wrote: its wal log, through the
+// folder or the backend, and its snapshot.
+func TestToolDumpWarrenStore(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: not starting a server")
+	}
+	w := startWarren(t, "storage:\n  backend: wal\n")
+	c := connectZK(t, w.Addr, 10*time.Second)
+	if _, err := c.Create("/dumped", []byte("by warren"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Set("/dumped", []byte("again"), 0); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if err := w.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"log", "dump", w.DataDir},
+		{"log", "dump", "--backend", "wal", "--data-dir", w.DataDir},
+	} {
+		out, stderr, code := runTool(t, args...)
+		if code != 0 || !strings.Contains(out, " createSession ") || !strings.Contains(out, " create /dumped,by warren,[31,s{'world,'anyone}\n],false,") ||
+			!strings.Contains(out, " setData /dumped,again,1\n") || !strings.Contains(out, " closeSession ") || !strings.HasSuffix(out, " txns.\n") {
+			t.Errorf("warren %v: exit %d, stderr %q, out:\n%s", args, code, stderr, out)
+		}
+	}
+}
