@@ -10,18 +10,29 @@ import (
 // read transaction, then the entries that were buffered when ReadFrom was
 // called. An entry synced between two pages shows up in the DB and in the
 // buffer; next (the lowest zxid still wanted) makes it appear once.
+//
+// Each entry must link to the one yielded before it, and the iterator must
+// reach the LastZxid of ReadFrom's time: Badger's iterators end a table at
+// a block that fails its checksum without a word, and this is how such a
+// gap becomes an error instead of a shorter log.
 type iterator struct {
 	log *Log
-	// next is the lowest zxid the iterator may still yield.
-	next int64
+	// start is ReadFrom's zxid; end is LastZxid when ReadFrom was called.
+	start, end int64
+	// next is the lowest zxid the iterator may still yield; last is the one
+	// yielded last, 0 before the first.
+	next, last int64
 	// gen is the log's gen at ReadFrom; a change means the log's end went
 	// back and the DB may hold another history past what was read.
-	gen     uint64
-	page    []storage.Entry
-	dbDone  bool
-	pending []storage.Entry
-	err     error
-	done    bool
+	gen    uint64
+	page   []linked
+	dbDone bool
+	// pending are the entries buffered at ReadFrom; pendingPrev is the
+	// zxid before pending[0].
+	pending     []storage.Entry
+	pendingPrev int64
+	err         error
+	done        bool
 }
 
 func (it *iterator) Next() (storage.Entry, bool) {
@@ -29,24 +40,38 @@ func (it *iterator) Next() (storage.Entry, bool) {
 		return storage.Entry{}, false
 	}
 	if err := it.refill(); err != nil {
-		it.err, it.done, it.page, it.pending = err, true, nil, nil
-		return storage.Entry{}, false
+		return it.fail(err)
 	}
 	if len(it.page) > 0 {
 		e := it.page[0]
 		it.page = it.page[1:]
-		it.next = e.Zxid + 1
-		return e, true
+		return it.yield(e.Entry, e.prev)
 	}
 	for len(it.pending) > 0 {
-		e := it.pending[0]
-		it.pending = it.pending[1:]
+		e, prev := it.pending[0], it.pendingPrev
+		it.pending, it.pendingPrev = it.pending[1:], e.Zxid
 		if e.Zxid >= it.next {
-			it.next = e.Zxid + 1
-			return e, true
+			return it.yield(e, prev)
 		}
 	}
+	if it.end >= it.start && it.last < it.end {
+		return it.fail(fmt.Errorf("storage/badger: log iterator from %#x: %w: it ends at %#x, but the log reached %#x when the read began", it.start, ErrCorrupt, it.last, it.end))
+	}
 	it.done = true
+	return storage.Entry{}, false
+}
+
+// yield returns e after checking that it follows the entry yielded before.
+func (it *iterator) yield(e storage.Entry, prev int64) (storage.Entry, bool) {
+	if it.last == 0 && prev >= it.start || it.last != 0 && prev != it.last {
+		return it.fail(fmt.Errorf("storage/badger: log iterator from %#x: %w: entry %#x was written after %#x, which is missing", it.start, ErrCorrupt, e.Zxid, prev))
+	}
+	it.last, it.next = e.Zxid, e.Zxid+1
+	return e, true
+}
+
+func (it *iterator) fail(err error) (storage.Entry, bool) {
+	it.err, it.done, it.page, it.pending = err, true, nil, nil
 	return storage.Entry{}, false
 }
 

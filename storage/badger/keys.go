@@ -4,14 +4,19 @@ import "encoding/binary"
 
 // Keys of the log DB.
 //
-//	'e' zxid(8, big-endian)  the entry's txn bytes
+//	'e' zxid(8, big-endian)  prev zxid(8), then the entry's txn bytes
 //	"m/floor"                zxid(8) of the newest purged entry
+//	"m/last"                 zxid(8) of the newest entry as of the last Sync
+//	                         or TruncateAfter
 //
 // Zxids are positive (Append refuses 0 and below), so big-endian keys sort
 // in zxid order and a prefix scan walks the log.
 const entryPrefix = 'e'
 
-var floorKey = []byte("m/floor")
+var (
+	floorKey = []byte("m/floor")
+	lastKey  = []byte("m/last")
+)
 
 func entryKey(zxid int64) []byte {
 	k := make([]byte, 9)
@@ -21,6 +26,19 @@ func entryKey(zxid int64) []byte {
 }
 
 func entryZxid(key []byte) int64 { return int64(binary.BigEndian.Uint64(key[1:])) }
+
+// entryValue is how an entry is stored: the zxid of the entry before it (0
+// for the first, the newest purged one after a purge), then its data. The
+// link lets a reader notice an entry Badger skipped: its iterators end a
+// table at a block that fails its checksum, without reporting an error.
+func entryValue(prev int64, data []byte) []byte {
+	v := make([]byte, 8, 8+len(data))
+	binary.BigEndian.PutUint64(v, uint64(prev))
+	return append(v, data...)
+}
+
+// zxidValue encodes a zxid as the meta keys hold it.
+func zxidValue(z int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(z)) }
 
 // Keys of the snapshot DB; id numbers a snapshot from its Create.
 //

@@ -21,9 +21,11 @@ import (
 // (more only when Badger finds it too big), so a group of appends costs one
 // fsync.
 //
-// LastZxid is not stored: it is the newest entry's zxid, or the purge floor
-// when the log holds none, and the floor never goes down. One fact on disk
-// cannot disagree with another.
+// LastZxid is the newest entry's zxid, or the purge floor when the log
+// holds none; the floor never goes down, so neither does LastZxid across a
+// purge. The "m/last" key repeats it, written with each Sync's last entry,
+// so that an open can tell a log whose tail Badger lost from one that never
+// had it.
 type Log struct {
 	db     *badgerdb.DB
 	w      writer
@@ -68,25 +70,17 @@ const (
 // fsync.warningthresholdms.
 const slowSync = time.Second
 
-// openLog reads the log's state from db and finishes a purge that a crash
-// interrupted.
+// openLog reads the log's state from db, checks that its tail is all
+// there, and finishes a purge that a crash interrupted.
 func openLog(db *badgerdb.DB, logger *slog.Logger) (*Log, error) {
 	l := &Log{db: db, w: writer{db: db}, logger: logger}
+	var last int64
 	err := db.View(func(txn *badgerdb.Txn) error {
-		item, err := txn.Get(floorKey)
-		if errors.Is(err, badgerdb.ErrKeyNotFound) {
-			return nil
+		var err error
+		if l.floor, err = readZxid(txn, floorKey); err == nil {
+			last, err = readZxid(txn, lastKey)
 		}
-		if err != nil {
-			return err
-		}
-		return item.Value(func(v []byte) error {
-			if len(v) != 8 {
-				return fmt.Errorf("purge floor record is %d bytes, want 8", len(v))
-			}
-			l.floor = int64(binary.BigEndian.Uint64(v))
-			return nil
-		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("storage/badger: read log meta: %w", err)
@@ -95,12 +89,40 @@ func openLog(db *badgerdb.DB, logger *slog.Logger) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage/badger: find the log's end: %w", err)
 	}
+	l.durable = max(newest, l.floor)
+	// Newer entries than m/last are those of a Sync that a crash cut short
+	// between two of its transactions: never acknowledged, but whole.
+	if l.durable < last {
+		return nil, fmt.Errorf("storage/badger: %s: %w: its newest entry is %#x, but entries up to %#x were synced. "+
+			"Badger lost the rest (a damaged table or value log). In an ensemble, move this node's data dir aside and let it resync from the leader; "+
+			"standalone, restore the data dir from a backup",
+			db.Opts().Dir, ErrCorrupt, l.durable, last)
+	}
 	if err := l.deleteEntries(1, l.floor, false); err != nil {
 		return nil, fmt.Errorf("storage/badger: finish purge through %#x: %w", l.floor, err)
 	}
-	l.durable = max(newest, l.floor)
 	l.last.Store(l.durable)
 	return l, nil
+}
+
+// readZxid reads a meta key holding a zxid; 0 if it is absent.
+func readZxid(txn *badgerdb.Txn, key []byte) (int64, error) {
+	item, err := txn.Get(key)
+	if errors.Is(err, badgerdb.ErrKeyNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var z int64
+	err = item.Value(func(v []byte) error {
+		if len(v) != 8 {
+			return fmt.Errorf("%s is %d bytes, want 8", key, len(v))
+		}
+		z = int64(binary.BigEndian.Uint64(v))
+		return nil
+	})
+	return z, err
 }
 
 // Append buffers copies of entries; see storage.TxnLog.
@@ -146,10 +168,15 @@ func (l *Log) Sync() error {
 		l.mu.RUnlock()
 		return nil
 	}
-	changes := make([]change, len(batch))
-	for i, e := range batch {
-		changes[i] = change{key: entryKey(e.Zxid), val: e.Data}
+	// The last change lands in the last transaction: m/last moves only
+	// once every entry is in.
+	changes := make([]change, 0, len(batch)+1)
+	prev := l.durable
+	for _, e := range batch {
+		changes = append(changes, change{key: entryKey(e.Zxid), val: entryValue(prev, e.Data)})
+		prev = e.Zxid
 	}
+	changes = append(changes, change{key: lastKey, val: zxidValue(prev)})
 	start := time.Now()
 	err := l.w.apply(changes)
 	if took := time.Since(start); took > slowSync {
@@ -196,12 +223,18 @@ func (l *Log) ReadFrom(zxid int64) (storage.Iterator, error) {
 	if l.floor != 0 && zxid <= l.floor {
 		return nil, fmt.Errorf("storage/badger: read from %#x: purged through %#x: %w", zxid, l.floor, storage.ErrCompacted)
 	}
-	return &iterator{log: l, next: max(zxid, 1), gen: l.gen, pending: l.pending}, nil
+	start := max(zxid, 1)
+	return &iterator{
+		log: l, start: start, end: l.last.Load(), next: start, gen: l.gen,
+		pending: l.pending, pendingPrev: l.durable,
+	}, nil
 }
 
 // TruncateAfter deletes the entries with Zxid > zxid, newest first so that
-// a crash midway leaves a shorter log, never one with a hole. With
-// ForceSync the deletions are fsynced before it returns.
+// a crash midway leaves a shorter log, never one with a hole. It lowers
+// m/last first: a crash midway leaves entries past it, which an open takes
+// for an unfinished Sync, not for loss. With ForceSync the writes are
+// fsynced before it returns.
 func (l *Log) TruncateAfter(zxid int64) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -218,16 +251,19 @@ func (l *Log) TruncateAfter(zxid int64) error {
 	k := sort.Search(len(l.pending), func(i int) bool { return l.pending[i].Zxid > zxid })
 	l.pending = l.pending[:k:k]
 	if zxid < l.durable {
-		err := l.deleteEntries(zxid+1, math.MaxInt64, true)
-		var newest int64
+		newest, err := l.newestAtOrBelow(zxid)
+		durable := max(newest, l.floor)
 		if err == nil {
-			newest, err = l.newestAtOrBelow(zxid)
+			err = l.w.apply([]change{{key: lastKey, val: zxidValue(durable)}})
+		}
+		if err == nil {
+			err = l.deleteEntries(zxid+1, math.MaxInt64, true)
 		}
 		if err != nil {
 			l.broken = fmt.Errorf("storage/badger: log must be reopened: truncate after %#x: %w", zxid, err)
 			return l.broken
 		}
-		l.durable = max(newest, l.floor)
+		l.durable = durable
 	}
 	if k > 0 {
 		l.last.Store(l.pending[k-1].Zxid)
@@ -270,7 +306,7 @@ func (l *Log) raiseFloor(zxid int64) (int64, error) {
 		floor, err = l.newestAtOrBelow(zxid - 1)
 	}
 	if err == nil && floor > l.floor {
-		err = l.w.apply([]change{{key: floorKey, val: binary.BigEndian.AppendUint64(nil, uint64(floor))}})
+		err = l.w.apply([]change{{key: floorKey, val: zxidValue(floor)}})
 	}
 	stale := floor <= l.floor
 	l.mu.RUnlock()
@@ -358,9 +394,15 @@ func (l *Log) zxidsIn(lo, hi int64, newestFirst bool, limit int) ([]int64, error
 	return zs, err
 }
 
+// linked is an entry as stored: with the zxid of the entry before it.
+type linked struct {
+	storage.Entry
+	prev int64
+}
+
 // readPage returns the DB's entries from zxid on, up to a page, and
 // whether more follow.
-func (l *Log) readPage(from int64) (page []storage.Entry, more bool, err error) {
+func (l *Log) readPage(from int64) (page []linked, more bool, err error) {
 	err = l.db.View(func(txn *badgerdb.Txn) error {
 		it := txn.NewIterator(badgerdb.IteratorOptions{Prefix: []byte{entryPrefix}})
 		defer it.Close()
@@ -371,12 +413,16 @@ func (l *Log) readPage(from int64) (page []storage.Entry, more bool, err error) 
 				return nil
 			}
 			item := it.Item()
-			data, err := item.ValueCopy(nil)
+			z := entryZxid(item.Key())
+			v, err := item.ValueCopy(nil)
 			if err != nil {
-				return fmt.Errorf("read entry %#x: %w", entryZxid(item.Key()), err)
+				return fmt.Errorf("read entry %#x: %w", z, err)
 			}
-			page = append(page, storage.Entry{Zxid: entryZxid(item.Key()), Data: data})
-			size += len(data)
+			if len(v) < 8 {
+				return fmt.Errorf("%w: entry %#x is %d bytes, too short for its link", ErrCorrupt, z, len(v))
+			}
+			page = append(page, linked{storage.Entry{Zxid: z, Data: v[8:]}, int64(binary.BigEndian.Uint64(v))})
+			size += len(v)
 		}
 		return nil
 	})
