@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,6 +24,7 @@ import (
 	"github.com/warrenzk/warren/core/proto"
 	"github.com/warrenzk/warren/core/snapshot"
 	"github.com/warrenzk/warren/core/tree"
+	"github.com/warrenzk/warren/core/txnfmt/txnfmttest"
 	"github.com/warrenzk/warren/storage"
 	_ "github.com/warrenzk/warren/storage/badger" // to read back what import wrote
 	"github.com/warrenzk/warren/storage/wal"
@@ -587,8 +587,8 @@ func compareSnapshotFormatter(t *testing.T, java, dataDir string, zxid int64) {
 	if code != 0 {
 		t.Fatalf("snapshot dump: exit %d: %s", code, stderr)
 	}
-	if got, want := sortFormatterBlocks(out), sortFormatterBlocks(zkOut); got != want {
-		t.Errorf("warren snapshot dump differs from ZooKeeper's SnapshotFormatter on the same snapshot:\n%s", firstDiff(got, want))
+	if diff := txnfmttest.DiffTree(out, zkOut); diff != "" {
+		t.Errorf("warren snapshot dump differs from ZooKeeper's SnapshotFormatter on the same snapshot: %s", diff)
 	}
 }
 
@@ -602,15 +602,8 @@ func compareTxnLogToolkit(t *testing.T, java string, logs []string) {
 		if code != 0 {
 			t.Fatalf("log dump %s: exit %d: %s", f, code, stderr)
 		}
-		got, want := splitToolkitTxns(out), splitToolkitTxns(zkOut)
-		if len(got) != len(want) {
-			t.Fatalf("%s: %d txns, ZooKeeper printed %d", f, len(got), len(want))
-		}
-		for i := range got {
-			if g, w := got[i], fromZooKeeper38(want[i]); !strings.HasPrefix(g, w) || !strings.HasSuffix(w, " multi ") && g != w {
-				t.Errorf("%s txn %d:\n got %q\nwant %q", f, i, g, w)
-				break
-			}
+		if diff := txnfmttest.DiffLog(out, zkOut); diff != "" {
+			t.Errorf("%s: warren log dump differs from ZooKeeper's TxnLogToolkit: %s", f, diff)
 		}
 	}
 }
@@ -625,55 +618,6 @@ func runJava(t *testing.T, java, class string, args ...string) string {
 		t.Fatalf("%s %v: %v\n%s", class, args, err, out)
 	}
 	return string(out)
-}
-
-// sortFormatterBlocks puts SnapshotFormatter's znode blocks and session
-// lines in order: ZooKeeper prints both in hash order.
-func sortFormatterBlocks(s string) string {
-	head, rest, _ := strings.Cut(s, "\n----\n")
-	nodes, tail, _ := strings.Cut(rest, "\n----\nSession Details")
-	blocks := strings.Split(nodes, "\n----\n")
-	slices.Sort(blocks)
-	sessions, last, _ := strings.Cut(tail, "\n----\n")
-	lines := strings.Split(sessions, "\n")
-	slices.Sort(lines[1:])
-	return head + "\n----\n" + strings.Join(blocks, "\n----\n") + "\n----\nSession Details" + strings.Join(lines, "\n") + "\n----\n" + last
-}
-
-var toolkitTxnStart = regexp.MustCompile(`(?m)^(\d{1,2}/\d{1,2}/\d{2}, \d{1,2}:\d{2}:\d{2} [AP]M UTC |EOF reached)`)
-
-// splitToolkitTxns splits TxnLogToolkit's output into txns, which may span
-// lines (an ACL prints with a newline).
-func splitToolkitTxns(s string) []string {
-	var out []string
-	prev := 0
-	for _, i := range toolkitTxnStart.FindAllStringIndex(s, -1) {
-		out = append(out, s[prev:i[0]])
-		prev = i[0]
-	}
-	return append(out, s[prev:])
-}
-
-// fromZooKeeper38 turns ZooKeeper 3.8.0's spelling of a txn into the
-// current one's that Warren prints; of a multi, whose sub-txns 3.8 prints as
-// raw bytes, only the part before them is kept.
-func fromZooKeeper38(txn string) string {
-	txn = strings.Replace(txn, " createTtl ", " createTTL ", 1)
-	txn = strings.Replace(txn, " delete '", " delete ", 1)
-	if i := strings.Index(txn, " multi "); i >= 0 {
-		return txn[:i+len(" multi ")]
-	}
-	return txn
-}
-
-func firstDiff(got, want string) string {
-	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
-	for i := range min(len(g), len(w)) {
-		if g[i] != w[i] {
-			return fmt.Sprintf("line %d:\n got %q\nwant %q", i+1, g[i], w[i])
-		}
-	}
-	return fmt.Sprintf("%d lines, want %d", len(g), len(w))
 }
 
 // compareWarrenServer starts Warren on the imported store and compares what

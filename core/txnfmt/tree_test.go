@@ -3,7 +3,6 @@ package txnfmt
 import (
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/warrenzk/warren/core/proto"
 	"github.com/warrenzk/warren/core/snapshot"
 	"github.com/warrenzk/warren/core/tree"
+	"github.com/warrenzk/warren/core/txnfmt/txnfmttest"
 )
 
 func readSnapshot(t *testing.T, path string) *snapshot.Snapshot {
@@ -25,19 +25,6 @@ func readSnapshot(t *testing.T, path string) *snapshot.Snapshot {
 		t.Fatal(err)
 	}
 	return s
-}
-
-// sortBlocks puts SnapshotFormatter's "----"-separated znode blocks in path
-// order and its session lines in order: ZooKeeper prints both in hash order.
-func sortBlocks(s string) string {
-	head, rest, _ := strings.Cut(s, "\n----\n")
-	nodes, tail, _ := strings.Cut(rest, "\n----\nSession Details")
-	blocks := strings.Split(nodes, "\n----\n")
-	slices.Sort(blocks)
-	sessions, last, _ := strings.Cut(tail, "\n----\n")
-	lines := strings.Split(sessions, "\n")
-	slices.Sort(lines[1:])
-	return head + "\n----\n" + strings.Join(blocks, "\n----\n") + "\n----\nSession Details" + strings.Join(lines, "\n") + "\n----\n" + last
 }
 
 func TestTreeMatchesZooKeeper(t *testing.T) {
@@ -60,8 +47,8 @@ func TestTreeMatchesZooKeeper(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, want := sortBlocks(b.String()), sortBlocks(string(want)); got != want {
-				t.Errorf("got:\n%s\nwant:\n%s", got, want)
+			if diff := txnfmttest.DiffTree(b.String(), string(want)); diff != "" {
+				t.Error(diff)
 			}
 		})
 	}

@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/warrenzk/warren/core/proto"
+	"github.com/warrenzk/warren/core/txnfmt/txnfmttest"
 	"github.com/warrenzk/warren/storage/zkdata"
 )
 
@@ -45,33 +45,6 @@ func dumpLog(t *testing.T, path string) string {
 	return b.String()
 }
 
-// txnStart matches the start of a txn in TxnLogToolkit's output, which may
-// span lines (ACLs print with newlines).
-var txnStart = regexp.MustCompile(`(?m)^(\d{1,2}/\d{1,2}/\d{2}, \d{1,2}:\d{2}:\d{2} [AP]M UTC |EOF reached)`)
-
-func splitTxns(s string) []string {
-	idx := txnStart.FindAllStringIndex(s, -1)
-	var out []string
-	prev := 0
-	for _, i := range idx {
-		out = append(out, s[prev:i[0]])
-		prev = i[0]
-	}
-	return append(out, s[prev:])
-}
-
-// fromZK38 turns ZooKeeper 3.8.0's spelling of a txn into the current one's,
-// except for a multi, whose sub-txns 3.8 prints as raw bytes: only its
-// header part is kept.
-func fromZK38(txn string) string {
-	txn = strings.Replace(txn, " createTtl ", " createTTL ", 1)
-	txn = strings.Replace(txn, " delete '", " delete ", 1)
-	if i := strings.Index(txn, " multi "); i >= 0 {
-		return txn[:i+len(" multi ")]
-	}
-	return txn
-}
-
 func TestLogMatchesZooKeeper(t *testing.T) {
 	golden, _ := filepath.Glob(filepath.Join("testdata", "log.*.zk38.txt"))
 	if len(golden) == 0 {
@@ -84,20 +57,8 @@ func TestLogMatchesZooKeeper(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := splitTxns(dumpLog(t, filepath.Join(zk38, name)))
-			wantTxns := splitTxns(string(want))
-			if len(got) != len(wantTxns) {
-				t.Fatalf("%d txns, ZooKeeper printed %d:\n%s", len(got), len(wantTxns), strings.Join(got, ""))
-			}
-			for i := range got {
-				w := fromZK38(wantTxns[i])
-				g := got[i]
-				if strings.HasSuffix(w, " multi ") {
-					g = g[:min(len(g), len(w))]
-				}
-				if g != w {
-					t.Errorf("txn %d:\n got %q\nwant %q", i, g, w)
-				}
+			if diff := txnfmttest.DiffLog(dumpLog(t, filepath.Join(zk38, name)), string(want)); diff != "" {
+				t.Error(diff)
 			}
 		})
 	}
