@@ -20,10 +20,11 @@ import (
 // slot is filled when the write applies; a read queued behind a write runs
 // when its slot reaches the head.
 type slot struct {
-	done  bool
-	frame []byte   // the reply, or nil for none
-	read  *request // a read waiting for earlier requests
-	close bool     // close the connection after this reply
+	done      bool
+	frame     []byte   // the reply, or nil for none
+	read      *request // a read waiting for earlier requests
+	close     bool     // close the connection after this reply
+	handshake bool     // frame is a ConnectResponse, not a reply (for mntr)
 }
 
 // conn is one client connection: a reader goroutine that decodes requests
@@ -86,7 +87,9 @@ func (c *conn) Notify(ev proto.WatcherEvent, acl []proto.ACL) {
 	hdr := proto.ReplyHeader{Xid: proto.XidNotification, Zxid: -1}
 	hdr.Encode(e)
 	ev.Encode(e)
-	c.send(frameLen(e.Bytes()))
+	frame := frameLen(e.Bytes())
+	c.srv.stats.observeResponse(len(frame))
+	c.send(frame)
 }
 
 // send queues a frame for the writer. A client that stops reading is cut
@@ -103,6 +106,7 @@ func (c *conn) send(frame []byte) {
 	c.out = append(c.out, frame...)
 	c.outMu.Unlock()
 	c.sent.Add(1)
+	c.srv.stats.sent.Add(1)
 	select {
 	case c.wake <- struct{}{}:
 	default:
@@ -117,6 +121,10 @@ func (c *conn) sendAndClose(frame []byte) {
 	c.out = append(c.out, frame...)
 	c.flushClose = true
 	c.outMu.Unlock()
+	if frame != nil {
+		c.sent.Add(1)
+		c.srv.stats.sent.Add(1)
+	}
 	select {
 	case c.wake <- struct{}{}:
 	default:
@@ -212,7 +220,15 @@ func (c *conn) readLoop() {
 	for {
 		c.nc.SetReadDeadline(time.Now().Add(c.readTimeout()))
 		if _, err := io.ReadFull(br, lenBuf[:]); err != nil {
-			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+			var ne net.Error
+			switch {
+			case errors.Is(err, io.EOF):
+				c.srv.stats.drops.Add(1) // the client closed: handleFailedRead
+			case errors.Is(err, net.ErrClosed):
+			case errors.As(err, &ne) && ne.Timeout() && first:
+				c.srv.stats.sessionlessExpired.Add(1)
+				fallthrough
+			default:
 				c.srv.log.Debug("read failed", "remote", c.nc.RemoteAddr().String(), "err", err)
 			}
 			return
@@ -234,6 +250,7 @@ func (c *conn) readLoop() {
 		}
 		c.received.Add(1)
 		c.srv.stats.received.Add(1)
+		c.srv.stats.bytesReceived.Add(4 + int64(n))
 		if first {
 			first = false
 			if !c.connect(frame) {
@@ -283,6 +300,10 @@ func (c *conn) connect(frame []byte) bool {
 		c.srv.log.Info("bad connect request; closing (is this a ZooKeeper client?)",
 			"remote", c.nc.RemoteAddr().String(), "err", d.Err())
 		return false
+	}
+	c.srv.stats.connectRequests.Add(1)
+	if req.SessionID != 0 {
+		c.srv.stats.revalidates.Add(1)
 	}
 	cfg := &c.srv.cfg
 	timeout := time.Duration(req.TimeOut) * time.Millisecond
@@ -341,7 +362,10 @@ func (c *conn) sessionCreated(r *request) {
 		return // the client left; the session expires on its own
 	default:
 	}
-	c.complete(r.slot, c.connectResponse(id, r.body.(*connectEcho).hasReadOnly))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r.slot.done, r.slot.frame, r.slot.handshake = true, c.connectResponse(id, r.body.(*connectEcho).hasReadOnly), true
+	c.drain()
 }
 
 func lengthPrefixed(r proto.Record) []byte {
@@ -407,6 +431,9 @@ func (c *conn) drain() {
 		}
 		c.fifo[0] = nil
 		c.fifo = c.fifo[1:]
+		if head.frame != nil && !head.handshake {
+			c.srv.stats.observeResponse(len(head.frame))
+		}
 		switch {
 		case head.close:
 			c.sendAndClose(head.frame)
@@ -423,6 +450,7 @@ func (c *conn) runRead(r *request) {
 	defer c.mu.Unlock()
 	if len(c.fifo) == 0 {
 		if frame := c.srv.read(c, r); frame != nil {
+			c.srv.stats.observeResponse(len(frame))
 			c.send(frame)
 		}
 		return

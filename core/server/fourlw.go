@@ -132,9 +132,9 @@ func (s *Server) writeServerSummary(b *strings.Builder, clients bool) {
 		b.WriteString("\n")
 	}
 	lmin, lavg, lmax := s.stats.latency()
-	fmt.Fprintf(b, "Latency min/avg/max: %d/%.4f/%d\n", lmin, lavg, lmax)
+	fmt.Fprintf(b, "Latency min/avg/max: %d/%s/%d\n", lmin, javaDouble(lavg), lmax)
 	fmt.Fprintf(b, "Received: %d\n", s.stats.received.Load())
-	fmt.Fprintf(b, "Sent: %d\n", s.packetsSent())
+	fmt.Fprintf(b, "Sent: %d\n", s.stats.sent.Load())
 	fmt.Fprintf(b, "Connections: %d\n", s.connCount())
 	fmt.Fprintf(b, "Outstanding: %d\n", s.outstanding())
 	fmt.Fprintf(b, "Zxid: 0x%x\n", s.tree.LastZxid())
@@ -178,35 +178,49 @@ func (s *Server) writeEnv(b *strings.Builder) {
 	fmt.Fprintf(b, "os.memory.total=%dMB\n", ms.Sys>>20)
 }
 
+// writeMonitor is mntr: the keys of ZooKeeper 3.8's mntr that a standalone
+// node can answer truthfully, in ZooKeeper's order, then Warren's own
+// (zk_fsync_count, zk_fsync_txns). docs/compatibility.md lists the keys
+// left out and why.
 func (s *Server) writeMonitor(b *strings.Builder) {
 	lmin, lavg, lmax := s.stats.latency()
+	respLast, respMin, respMax := s.stats.responseSizes()
+	sync := s.stats.syncSummary()
 	kv := func(k string, v any) { fmt.Fprintf(b, "zk_%s\t%v\n", k, v) }
 	kv("version", s.versionString())
 	kv("server_state", "standalone")
 	kv("ephemerals_count", s.tree.EphemeralCount())
 	kv("num_alive_connections", s.connCount())
-	kv("avg_latency", fmt.Sprintf("%.4f", lavg))
+	kv("avg_latency", javaDouble(lavg))
 	kv("outstanding_requests", s.outstanding())
 	kv("znode_count", s.tree.NodeCount())
 	kv("global_sessions", s.sessions.len())
-	kv("local_sessions", 0)
-	kv("packets_sent", s.packetsSent())
+	kv("last_client_response_size", respLast)
+	kv("packets_sent", s.stats.sent.Load())
 	kv("packets_received", s.stats.received.Load())
+	kv("max_client_response_size", respMax)
 	kv("watch_count", s.watches.Count())
 	kv("min_latency", lmin)
-	kv("max_latency", lmax)
-	kv("approximate_data_size", s.tree.ApproximateDataSize())
-	kv("uptime", s.cfg.Now().Sub(s.started).Milliseconds())
-	kv("open_file_descriptor_count", openFDs())
 	kv("max_file_descriptor_count", maxFDs())
-	kv("connection_rejected", 0)
-	kv("sessionless_connections_expired", 0)
-	s.stats.mu.Lock()
-	syncs, synced := s.stats.syncs, s.stats.syncedTxns
-	s.stats.mu.Unlock()
-	kv("fsync_count", syncs)
-	kv("fsync_txns", synced)
-	kv("expired_sessions", s.stats.expired.Load())
+	kv("approximate_data_size", s.tree.ApproximateDataSize())
+	kv("open_file_descriptor_count", openFDs())
+	kv("local_sessions", 0)
+	kv("uptime", s.cfg.Now().Sub(s.started).Milliseconds())
+	kv("max_latency", lmax)
+	kv("min_client_response_size", respMin)
+	kv("sessionless_connections_expired", s.stats.sessionlessExpired.Load())
+	kv("connection_drop_count", s.stats.drops.Load())
+	kv("bytes_received_count", s.stats.bytesReceived.Load())
+	kv("connection_request_count", s.stats.connectRequests.Load())
+	kv("connection_revalidate_count", s.stats.revalidates.Load())
+	kv("stale_sessions_expired", s.stats.expired.Load())
+	kv("avg_fsynctime", javaDouble(sync.avg))
+	kv("min_fsynctime", sync.min)
+	kv("max_fsynctime", sync.max)
+	kv("cnt_fsynctime", sync.count)
+	kv("sum_fsynctime", sync.sum)
+	kv("fsync_count", sync.count)
+	kv("fsync_txns", sync.txns)
 }
 
 func (s *Server) writeDump(b *strings.Builder) {
@@ -271,19 +285,16 @@ func (s *Server) connCount() int {
 	return len(s.conns)
 }
 
-func (s *Server) packetsSent() int64 {
-	var n int64
+// outstanding is the number of requests read and not yet answered, across
+// connections (ZooKeeper's requests in process).
+func (s *Server) outstanding() int {
+	n := 0
 	for _, c := range s.connsSorted() {
-		n += c.sent.Load()
+		c.mu.Lock()
+		n += len(c.fifo)
+		c.mu.Unlock()
 	}
 	return n
-}
-
-// outstanding is the number of writes prepared but not yet applied.
-func (s *Server) outstanding() int {
-	s.prepMu.Lock()
-	defer s.prepMu.Unlock()
-	return len(s.prep.changes)
 }
 
 func (s *Server) logDir() string {

@@ -13,6 +13,8 @@ import (
 // cases) and returns the reply frame, or nil for none.
 func (s *Server) read(c *conn, r *request) []byte {
 	zxid := s.tree.LastZxid()
+	// Pings count in the latencies, as in ZooKeeper's FinalRequestProcessor.
+	defer func() { s.stats.observeLatency(s.cfg.Now().Sub(r.start)) }()
 	if r.op == proto.OpPing {
 		return encodeReply(proto.XidPing, zxid, proto.ErrOK, nil)
 	}
@@ -21,7 +23,6 @@ func (s *Server) read(c *conn, r *request) []byte {
 	if err != nil && code == proto.ErrSystemError {
 		s.log.Error("read failed", "op", r.op, "err", err)
 	}
-	s.stats.observeLatency(s.cfg.Now().Sub(r.start))
 	return encodeReply(r.xid, zxid, code, body)
 }
 
