@@ -167,8 +167,9 @@ func dumpZooKeeperLog(out *bufio.Writer, path string) error {
 		return err
 	}
 	defer l.Close()
-	h := l.Header()
-	fmt.Fprintln(out, txnfmt.FileHeaderLine(h.DBID, h.Version))
+	if h := l.Header(); h.Magic != 0 { // 0: an empty file, which has no header
+		fmt.Fprintln(out, txnfmt.FileHeaderLine(h.DBID, h.Version))
+	}
 	err = dumpEntries(out, l, func() string { return fmt.Sprintf("%s offset %d", path, l.Offset()) })
 	if torn := l.Torn(); torn != "" {
 		out.Flush()
@@ -215,7 +216,11 @@ func dumpEntries(out *bufio.Writer, it storage.Iterator, where func() string) er
 		if err != nil {
 			bad++
 			out.Flush()
-			fmt.Fprintf(os.Stderr, "warren: txn at zxid %#x (%s) does not decode: %v\n", e.Zxid, where(), err)
+			at := fmt.Sprintf("%#x", e.Zxid)
+			if w := where(); w != "" {
+				at += " (" + w + ")"
+			}
+			fmt.Fprintf(os.Stderr, "warren: txn at zxid %s does not decode: %v\n", at, err)
 			continue
 		}
 		fmt.Fprintln(out, txnfmt.Line(&txn.Header, txn.Record, time.Local))

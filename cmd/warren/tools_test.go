@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"hash/adler32"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -671,5 +672,37 @@ func TestToolDumpWarrenStore(t *testing.T) {
 			!strings.Contains(out, " setData /dumped,again,1\n") || !strings.Contains(out, " closeSession ") || !strings.HasSuffix(out, " txns.\n") {
 			t.Errorf("warren %v: exit %d, stderr %q, out:\n%s", args, code, stderr, out)
 		}
+	}
+}
+
+// A record whose checksum holds but whose txn does not decode is reported
+// with its place, and the dump goes on; an empty file is an empty log.
+func TestToolLogDumpOddRecords(t *testing.T) {
+	record := func(hdr proto.TxnHeader, body ...byte) []byte {
+		e := proto.NewEncoder(nil)
+		hdr.Encode(e)
+		e.Raw(body)
+		txn := e.Bytes()
+		r := proto.NewEncoder(nil)
+		r.Long(int64(adler32.Checksum(txn)))
+		r.Buffer(txn)
+		r.Raw([]byte{'B'})
+		return r.Bytes()
+	}
+	file := []byte("ZKLG\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00")
+	file = append(file, record(proto.TxnHeader{ClientID: 1, Zxid: 1, Type: proto.OpGetData})...)
+	file = append(file, record(proto.TxnHeader{ClientID: 1, Zxid: 2, Type: proto.OpCreateSession}, 0, 0, 0x75, 0x30)...)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "log.1")
+	os.WriteFile(path, file, 0o644)
+	out, stderr, code := runTool(t, "log", "dump", path)
+	if code != 1 || !strings.Contains(stderr, "txn at zxid 0x1 ("+path+" offset 16) does not decode: unsupported txn type 4") ||
+		!strings.Contains(out, " zxid 0x2 createSession 30000\nEOF reached after 1 txns.\n") {
+		t.Errorf("exit %d, stderr %q, out:\n%s", code, stderr, out)
+	}
+	empty := filepath.Join(dir, "log.3")
+	os.WriteFile(empty, nil, 0o644)
+	if out, stderr, code := runTool(t, "log", "dump", empty); code != 0 || out != "EOF reached after 0 txns.\n" {
+		t.Errorf("empty file: exit %d, stderr %q, out %q", code, stderr, out)
 	}
 }
