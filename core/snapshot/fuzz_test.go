@@ -9,8 +9,8 @@ import (
 	"github.com/klauspost/compress/snappy/xerial"
 )
 
-// FuzzRead feeds Read arbitrary bytes, seeded with ZooKeeper's own files and
-// streams Write produced: it must never panic, and what it accepts must
+// FuzzRead feeds Read arbitrary bytes, seeded with ZooKeeper's own files, a
+// leader's SNAP stream from the wire captures and streams Write produced: it must never panic, and what it accepts must
 // survive a Write and Read unchanged.
 func FuzzRead(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "snapshot.*"))
@@ -20,6 +20,9 @@ func FuzzRead(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(b)
+	}
+	if payload, err := captureSnap(); err == nil {
+		f.Add(asFile(payload))
 	}
 	sample := write(f, []Session{{ID: 1, Timeout: 2}}, sampleTreeTB(f))
 	f.Add(sample)
