@@ -28,10 +28,7 @@ var diffScenarios = []scenario{
 	{name: "watches-gozk", run: scenarioWatchesGoZK},
 	{name: "watches-persistent", run: scenarioPersistentWatches, known: watchModeDiffs},
 	{name: "addwatch-bad-mode", run: scenarioAddWatchBadMode},
-	{name: "watch-events-need-read", run: scenarioWatchEventsNeedRead,
-		skip: "warren bug: watch events reach watchers that may not READ the znode (ZooKeeper's fix for CVE-2024-23944 " +
-			"checks READ against the znode's ACL, the parent's for NodeChildrenChanged, before delivering any event); " +
-			"Warren delivers NodeCreated, NodeDataChanged and NodeDeleted of unreadable znodes to one-shot, persistent and recursive watches"},
+	{name: "watch-events-need-read", run: scenarioWatchEventsNeedRead},
 	{name: "watch-modes-one-path", run: scenarioWatchModesOnePath, known: []knownDiff{{
 		zk:     "events after a child was created: [NodeCreated /watch-modes-one-path/child]",
 		warren: "events after a child was created: [NodeCreated /watch-modes-one-path/child NodeChildrenChanged /watch-modes-one-path]",
