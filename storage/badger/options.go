@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -102,10 +103,16 @@ func size(v any, lo, hi int64) (int64, error) {
 }
 
 // integer decodes a whole number in [lo, hi] as a config decoder hands it
-// over: any Go integer type, or a float64 without a fraction (JSON).
+// over: any Go integer type, a float64 without a fraction (JSON), or a
+// string of digits (an environment variable).
 func integer(v any, lo, hi int64) (int64, error) {
 	var n int64
 	switch v := v.(type) {
+	case string:
+		var err error
+		if n, err = strconv.ParseInt(strings.TrimSpace(v), 10, 64); err != nil {
+			return 0, fmt.Errorf("%q is not a whole number", v)
+		}
 	case int:
 		n = int64(v)
 	case int32:

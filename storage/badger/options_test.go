@@ -29,6 +29,13 @@ func TestOptions(t *testing.T) {
 			memTableSize: 8 << 20, valueLogFileSize: 32 << 20, indexCacheSize: 0,
 			numCompactors: 3, gcInterval: 90 * time.Second,
 		}},
+		{name: "from the environment", opts: map[string]any{
+			"mem_table_size": "33554432", "num_compactors": " 4 ", "gc_interval": "1h",
+		}, want: settings{
+			memTableSize: 32 << 20, valueLogFileSize: 64 << 20, indexCacheSize: 16 << 20,
+			numCompactors: 4, gcInterval: time.Hour,
+		}},
+		{name: "bad count", opts: map[string]any{"num_compactors": "two"}, wantErr: "num_compactors"},
 		{name: "gc off", opts: map[string]any{"gc_interval": "0s"}, want: settings{
 			memTableSize: 16 << 20, valueLogFileSize: 64 << 20, indexCacheSize: 16 << 20, numCompactors: 2,
 		}},
