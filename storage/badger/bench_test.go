@@ -100,25 +100,3 @@ func benchGroupCommit(b *testing.B, writers int) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "txns/s")
 	b.ReportMetric(float64(b.N)/float64(max(syncs, 1)), "txns/fsync")
 }
-
-// BenchmarkFsyncFloor is the yardstick for BenchmarkGroupCommit: one
-// writer appending 100 bytes to a plain file and fsyncing, about what a
-// sequential file WAL costs per group on the same disk.
-func BenchmarkFsyncFloor(b *testing.B) {
-	f, err := os.CreateTemp("/tmp", "warren-fsync-bench-")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	data := make([]byte, 100)
-	for b.Loop() {
-		if _, err := f.Write(data); err != nil {
-			b.Fatal(err)
-		}
-		if err := f.Sync(); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "txns/s")
-}
