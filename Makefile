@@ -1,14 +1,19 @@
 # Warren: make build | make run | make test | make fuzz
 GO       ?= go
 BIN      := bin/warren
+PLUGINS  := bin/warren-auth-token
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 15s
 
-.PHONY: build run test test-short vet fuzz clean
+.PHONY: build plugins run test test-short vet fuzz clean
 
-build:
+build: plugins
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/warren
+
+# The example auth plugin (plugins/examples/token); see docs/plugins.md.
+plugins:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/warren-auth-token ./plugins/examples/token
 
 # Runs a node on the embedded defaults: client port 2181, data in ./warren-data.
 run: build

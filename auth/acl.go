@@ -129,7 +129,8 @@ func (c *Checker) FixupACL(path string, ids []proto.Id, acl []proto.ACL) ([]prot
 
 // Authenticate handles addauth of scheme with the auth bytes and returns the
 // ids the session gains (add them with AddIDs). An unknown or disabled
-// scheme, a scheme error, no ids, or a panic in the scheme all give an error
+// scheme, a scheme error, no ids, an id of another scheme, or a panic in the
+// scheme all give an error
 // wrapping proto.ErrAuthFailed, on which ZooKeeper also closes the
 // connection. When a digest id equals SuperDigest, the super id comes first.
 func (c *Checker) Authenticate(ctx context.Context, conn ConnInfo, scheme string, auth []byte) (ids []proto.Id, err error) {
@@ -150,6 +151,13 @@ func (c *Checker) Authenticate(ctx context.Context, conn ConnInfo, scheme string
 	}
 	if len(ids) == 0 {
 		return nil, fmt.Errorf("auth: scheme %q gave no ids: %w", scheme, proto.ErrAuthFailed)
+	}
+	// A scheme vouches for ids of its own scheme only: one that handed out
+	// "super" or another scheme's ids would grant what it does not own.
+	for _, id := range ids {
+		if id.Scheme != scheme {
+			return nil, fmt.Errorf("auth: scheme %q gave an id of scheme %q: %w", scheme, id.Scheme, proto.ErrAuthFailed)
+		}
 	}
 	if c.SuperDigest != "" && slices.Contains(ids, proto.Id{Scheme: SchemeDigest, ID: c.SuperDigest}) {
 		ids = append([]proto.Id{superID}, ids...)

@@ -185,6 +185,8 @@ func TestAuthenticate(t *testing.T) {
 		fakeScheme{name: "fails", err: errors.New("bad certificate")},
 		fakeScheme{name: "empty"},
 		fakeScheme{name: "panics", panics: true},
+		fakeScheme{name: "grabs-super", ids: []proto.Id{{Scheme: "super"}}},
+		fakeScheme{name: "grabs-digest", ids: []proto.Id{{Scheme: "grabs-digest", ID: "me"}, superTest}},
 	)
 	tests := []struct {
 		name    string
@@ -206,6 +208,8 @@ func TestAuthenticate(t *testing.T) {
 		{"scheme error", Checker{Schemes: plugins}, "fails", "x", nil},
 		{"scheme gives no ids", Checker{Schemes: plugins}, "empty", "x", nil},
 		{"scheme panics", Checker{Schemes: plugins}, "panics", "x", nil},
+		{"scheme gives the super id", Checker{Schemes: plugins}, "grabs-super", "x", nil},
+		{"scheme gives another scheme's id", Checker{Schemes: plugins, SuperDigest: superTest.ID}, "grabs-digest", "x", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

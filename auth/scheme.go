@@ -96,22 +96,31 @@ func NewRegistry(schemes ...Scheme) *Registry {
 // registered, or one of the pseudo-schemes "auth" and "super", which the
 // Checker handles itself and would never ask a Scheme about.
 func (r *Registry) Register(s Scheme) {
+	if err := r.Add(s); err != nil {
+		panic(err.Error())
+	}
+}
+
+// Add is Register for schemes that configuration, not code, brings in
+// (external plugins): it returns the error Register panics with.
+func (r *Registry) Add(s Scheme) error {
 	name := s.Name()
 	switch name {
 	case "":
-		panic("auth: Register of a scheme with an empty name")
+		return fmt.Errorf("auth: a scheme with an empty name")
 	case SchemeAuth, SchemeSuper:
-		panic(fmt.Sprintf("auth: %q is a pseudo-scheme and cannot be registered", name))
+		return fmt.Errorf("auth: %q is a pseudo-scheme and cannot be registered", name)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, dup := r.schemes[name]; dup {
-		panic(fmt.Sprintf("auth: scheme %q registered twice", name))
+		return fmt.Errorf("auth: scheme %q registered twice", name)
 	}
 	if r.schemes == nil {
 		r.schemes = make(map[string]Scheme)
 	}
 	r.schemes[name] = s
+	return nil
 }
 
 // Get returns the scheme registered under name.
