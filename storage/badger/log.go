@@ -156,7 +156,9 @@ func (l *Log) Append(entries ...storage.Entry) error {
 // durable. If that fails, the buffered entries are dropped and whatever
 // part of them reached the DB is deleted again, so the log is as the last
 // successful Sync left it; if even that fails, the log is broken until
-// reopened.
+// reopened. The undo puts m/last back first: a commit can take effect and
+// still fail (its fsync did), and entries past m/last read at the next open
+// as an unfinished Sync, where m/last past the entries would read as loss.
 func (l *Log) Sync() error {
 	l.mu.RLock()
 	if err := l.usable("sync"); err != nil {
@@ -185,7 +187,10 @@ func (l *Log) Sync() error {
 	}
 	var undo error
 	if err != nil {
-		undo = l.deleteEntries(l.durable+1, math.MaxInt64, true)
+		undo = l.w.apply([]change{{key: lastKey, val: zxidValue(l.durable)}})
+		if undo == nil {
+			undo = l.deleteEntries(l.durable+1, math.MaxInt64, true)
+		}
 	}
 	l.mu.RUnlock()
 

@@ -105,21 +105,42 @@ func openSmall(t *testing.T) *Backend {
 	return openConfig(t, storage.Config{DataDir: t.TempDir(), ForceSync: true, Options: map[string]any{"mem_table_size": "8MiB"}})
 }
 
-// failCommit makes the n-th commit of w from now fail, once.
-func failCommit(w *writer, n int) {
+// failCommit makes the n-th commit of w from now fail, once: before it
+// takes effect or, if applied, after.
+func failCommit(w *writer, n int, applied bool) {
 	count := 0
-	w.beforeCommit = func() error {
-		if count++; count == n {
-			return errors.New("injected commit failure")
+	w.commitTxn = func(txn *badgerdb.Txn) error {
+		if count++; count != n {
+			return txn.Commit()
 		}
-		return nil
+		if applied {
+			if err := txn.Commit(); err != nil {
+				return err
+			}
+		}
+		return errors.New("injected commit failure")
 	}
 }
 
-// TestFailedSyncRollsBack fails the second of the transactions a Sync
-// needs, after the first committed, and checks that the log is left as the
-// previous Sync left it: in memory, on disk, and after a reopen.
+// TestFailedSyncRollsBack fails one of the transactions a Sync needs,
+// after the first committed, and checks that the log is left as the
+// previous Sync left it: in memory, on disk, and after a reopen. The last
+// transaction failing after it took effect (its fsync failed) leaves m/last
+// to undo too.
 func TestFailedSyncRollsBack(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		fail    int
+		applied bool
+	}{
+		{"second commit", 2, false},
+		{"last commit, applied", -1, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) { testFailedSyncRollsBack(t, tt.fail, tt.applied) })
+	}
+}
+
+func testFailedSyncRollsBack(t *testing.T, fail int, applied bool) {
 	b := openSmall(t)
 	l := b.log
 	mustAppendSync(t, l, 1, 2)
@@ -131,11 +152,14 @@ func TestFailedSyncRollsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer it.Close()
-	failCommit(&l.w, 2)
+	if fail < 0 { // the last: count the commits a Sync of these takes
+		fail = syncCommits(t, bigEntries(3, 60, 100_000))
+	}
+	failCommit(&l.w, fail, applied)
 	if err := l.Sync(); err == nil {
 		t.Fatal("Sync succeeded despite the injected failure")
 	}
-	l.w.beforeCommit = nil
+	l.w.commitTxn = nil
 	if got := l.LastZxid(); got != 2 {
 		t.Fatalf("LastZxid after a failed Sync = %d, want 2", got)
 	}
@@ -145,7 +169,13 @@ func TestFailedSyncRollsBack(t *testing.T) {
 	if _, ok := it.Next(); ok || it.Err() == nil {
 		t.Fatalf("iterator opened before the rollback went on (err %v)", it.Err())
 	}
+	it.Close()
+	b = reopen(t, b)
+	if got := zxidsOf(t, b.Log(), 0); !slices.Equal(got, []int64{1, 2}) {
+		t.Fatalf("log reopened after a failed Sync = %v, want [1 2]", got)
+	}
 	// The log takes the same zxids again once the cause is gone.
+	l = b.log
 	if err := l.Append(storage.Entry{Zxid: 3, Data: []byte("again")}); err != nil {
 		t.Fatal(err)
 	}
@@ -170,16 +200,16 @@ func TestFailedRollbackBreaksLog(t *testing.T) {
 	}
 	fail := errors.New("disk gone")
 	committed := 0
-	l.w.beforeCommit = func() error {
+	l.w.commitTxn = func(txn *badgerdb.Txn) error {
 		if committed++; committed > 1 {
 			return fail
 		}
-		return nil
+		return txn.Commit()
 	}
 	if err := l.Sync(); !errors.Is(err, fail) {
 		t.Fatalf("Sync: %v, want the injected failure", err)
 	}
-	l.w.beforeCommit = nil
+	l.w.commitTxn = nil
 	if err := l.Append(storage.Entry{Zxid: 100}); err == nil {
 		t.Fatal("Append on a broken log succeeded")
 	}
@@ -196,6 +226,22 @@ func TestFailedRollbackBreaksLog(t *testing.T) {
 	}
 }
 
+// syncCommits returns how many commits a Sync of es takes in a fresh
+// openSmall backend.
+func syncCommits(t *testing.T, es []storage.Entry) int {
+	t.Helper()
+	b := openSmall(t)
+	commits := 0
+	b.log.w.commitTxn = func(txn *badgerdb.Txn) error { commits++; return txn.Commit() }
+	if err := b.log.Append(es...); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.log.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	return commits
+}
+
 func bigZxids(from, to int64) []int64 {
 	var zs []int64
 	for z := from; z < to; z++ {
@@ -207,18 +253,16 @@ func bigZxids(from, to int64) []int64 {
 // TestSyncSplitsLargeBatches checks that a batch too big for one Badger
 // transaction is written whole, in several.
 func TestSyncSplitsLargeBatches(t *testing.T) {
-	b := openSmall(t)
-	commits := 0
-	b.log.w.beforeCommit = func() error { commits++; return nil }
 	want := bigEntries(1, 60, 100_000)
+	if commits := syncCommits(t, want); commits < 2 {
+		t.Errorf("%d commits for 6 MB; the test no longer exercises splitting", commits)
+	}
+	b := openSmall(t)
 	if err := b.log.Append(want...); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.log.Sync(); err != nil {
 		t.Fatal(err)
-	}
-	if commits < 2 {
-		t.Errorf("%d commits for 6 MB; the test no longer exercises splitting", commits)
 	}
 	b = reopen(t, b)
 	it, err := b.Log().ReadFrom(0)

@@ -20,9 +20,9 @@ type change struct {
 // prefix of the changes applied.
 type writer struct {
 	db *badgerdb.DB
-	// beforeCommit, if set, runs before each commit and its error replaces
-	// the commit; tests use it to fail one transaction of several.
-	beforeCommit func() error
+	// commitTxn, if set, replaces txn.Commit: tests use it to make a
+	// commit fail, before or after it takes effect.
+	commitTxn func(*badgerdb.Txn) error
 }
 
 func (w *writer) apply(changes []change) error {
@@ -55,12 +55,11 @@ func (w *writer) apply(changes []change) error {
 }
 
 func (w *writer) commit(txn *badgerdb.Txn) error {
-	if w.beforeCommit != nil {
-		if err := w.beforeCommit(); err != nil {
-			return err
-		}
+	commit := txn.Commit
+	if w.commitTxn != nil {
+		commit = func() error { return w.commitTxn(txn) }
 	}
-	if err := txn.Commit(); err != nil {
+	if err := commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
