@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/warrenzk/warren/auth"
 	"github.com/warrenzk/warren/cmd/warren/config"
 	"github.com/warrenzk/warren/core/server"
+	"github.com/warrenzk/warren/plugins"
 	"github.com/warrenzk/warren/storage"
 	"github.com/warrenzk/warren/transport"
 )
@@ -87,7 +89,7 @@ var nodeFailure = make(chan error, 1)
 // looked up by name in their registries, then handed to the core as plain
 // values.
 var nodeModule = fx.Module("node",
-	fx.Provide(openStorage, openClientTransport, newChecker, newServer),
+	fx.Provide(openStorage, openClientTransport, newPluginHost, newChecker, newServer),
 	fx.Invoke(serveClients),
 )
 
@@ -124,10 +126,39 @@ func openClientTransport(cfg config.Config) (transport.Transport, error) {
 	return t, nil
 }
 
-func newChecker(cfg config.Config) (*auth.Checker, error) {
-	schemes, err := auth.Default.Subset(cfg.Auth.Schemes...)
+// newPluginHost prepares the external ACL schemes of auth.plugins; their
+// programs start with the app, before the client port opens, and stop
+// after it closes.
+func newPluginHost(lc fx.Lifecycle, cfg config.Config, logger *slog.Logger) (*plugins.Host, error) {
+	cfgs := make([]plugins.Config, len(cfg.Auth.Plugins))
+	for i, p := range cfg.Auth.Plugins {
+		cfgs[i] = plugins.Config{Name: p.Name, Path: p.Path, Args: p.Args, Timeout: p.Timeout, MatchTimeout: p.MatchTimeout}
+	}
+	h, err := plugins.New(cfgs, plugins.Options{Logger: logger.With("component", "auth-plugins")})
 	if err != nil {
 		return nil, err
+	}
+	lc.Append(fx.Hook{OnStart: h.Start, OnStop: func(context.Context) error { return h.Close() }})
+	return h, nil
+}
+
+// newChecker enables the built-in schemes auth.schemes names and every
+// plugin's scheme (naming a plugin in auth.schemes too is allowed).
+func newChecker(cfg config.Config, host *plugins.Host) (*auth.Checker, error) {
+	var builtins []string
+	for _, name := range cfg.Auth.Schemes {
+		if !slices.ContainsFunc(cfg.Auth.Plugins, func(p config.AuthPlugin) bool { return p.Name == name }) {
+			builtins = append(builtins, name)
+		}
+	}
+	schemes, err := auth.Default.Subset(builtins...)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range host.Schemes() {
+		if err := schemes.Add(s); err != nil {
+			return nil, err
+		}
 	}
 	return &auth.Checker{Schemes: schemes, SuperDigest: cfg.Auth.SuperDigest, SkipACL: cfg.Auth.SkipACL}, nil
 }

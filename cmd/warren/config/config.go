@@ -179,6 +179,28 @@ type Auth struct {
 	// SkipACL turns off every ACL check (zookeeper.skipACL=yes).
 	// Default false.
 	SkipACL bool `koanf:"skip_acl"`
+	// Plugins are external ACL schemes, each a program Warren runs and
+	// restarts (docs/plugins.md). Listing a plugin enables its scheme.
+	// Default none.
+	Plugins []AuthPlugin `koanf:"plugins"`
+}
+
+// AuthPlugin is one external ACL scheme (an entry of auth.plugins).
+type AuthPlugin struct {
+	// Name is the scheme the plugin serves, as in ACL ids and addauth; the
+	// plugin must declare the same.
+	Name string `koanf:"name"`
+	// Path is the plugin's executable.
+	Path string `koanf:"path"`
+	// Args are the plugin's command-line arguments.
+	Args []string `koanf:"args"`
+	// Timeout bounds every call to the plugin (addauth, health checks)
+	// other than the request-path ones. Default 0: 2s.
+	Timeout time.Duration `koanf:"timeout"`
+	// MatchTimeout bounds the calls made on the request path (validating
+	// and matching ACL ids the plugin matches itself); past it they deny.
+	// Default 0: 100ms.
+	MatchTimeout time.Duration `koanf:"match_timeout"`
 }
 
 // Log configures the node's log output.

@@ -34,7 +34,7 @@ func want() Config {
 		},
 		Storage:   Storage{Backend: "wal", Options: map[string]any{}},
 		Transport: Transport{Client: TransportPlugin{Name: "tcp", Options: map[string]any{}}},
-		Auth:      Auth{Schemes: []string{"digest", "ip", "world"}},
+		Auth:      Auth{Schemes: []string{"digest", "ip", "world"}, Plugins: []AuthPlugin{}},
 		Log:       Log{Level: "info", Format: "text"},
 	}
 }

@@ -99,6 +99,23 @@ server:
 			},
 		},
 		{
+			name: "YAML auth plugins",
+			yaml: `
+auth:
+  plugins:
+    - {name: token, path: /usr/lib/warren/plugins/warren-auth-token, args: [-file, /etc/warren/tokens], timeout: 500ms}
+    - name: other
+      path: ./other
+      match_timeout: 20ms
+`,
+			want: func(c *Config) {
+				c.Auth.Plugins = []AuthPlugin{
+					{Name: "token", Path: "/usr/lib/warren/plugins/warren-auth-token", Args: []string{"-file", "/etc/warren/tokens"}, Timeout: 500 * time.Millisecond},
+					{Name: "other", Path: "./other", MatchTimeout: 20 * time.Millisecond},
+				}
+			},
+		},
+		{
 			name: "env overrides",
 			env: []string{
 				"WARREN_SERVER_CLIENT_ADDR=:3181",

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/warrenzk/warren/auth"
+	"github.com/warrenzk/warren/plugins"
 )
 
 // maxExtendedServerID is the largest server id when extended types (TTL
@@ -88,6 +89,25 @@ func (c Config) Validate() error {
 	for _, name := range c.Auth.Schemes {
 		if name == "" || name == auth.SchemeAuth || name == auth.SchemeSuper {
 			bad("auth.schemes", "%q is not a scheme name (auth and super are always handled)", name)
+		}
+	}
+	pluginNames := map[string]bool{}
+	for i, pl := range c.Auth.Plugins {
+		key := "auth.plugins[" + strconv.Itoa(i) + "]"
+		if err := plugins.CheckName(pl.Name); err != nil {
+			bad(key+".name", "%v", err)
+		} else if pluginNames[pl.Name] {
+			bad(key+".name", "scheme %q is listed twice", pl.Name)
+		}
+		pluginNames[pl.Name] = true
+		if pl.Path == "" {
+			bad(key+".path", "must name the plugin's executable")
+		}
+		if pl.Timeout < 0 {
+			bad(key+".timeout", "must be 0 (the default, 2s) or more, got %v", pl.Timeout)
+		}
+		if pl.MatchTimeout < 0 {
+			bad(key+".match_timeout", "must be 0 (the default, 100ms) or more, got %v", pl.MatchTimeout)
 		}
 	}
 	if c.Auth.SuperDigest != "" && !(auth.Digest{}).ValidID(c.Auth.SuperDigest) {

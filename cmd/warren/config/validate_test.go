@@ -28,6 +28,20 @@ func TestValidate(t *testing.T) {
 		{"all 4lw", func(c *Config) { c.Server.FourLetterWords = []string{"*"} }, ""},
 		{"no 4lw", func(c *Config) { c.Server.FourLetterWords = nil }, ""},
 		{"super digest", func(c *Config) { c.Auth.SuperDigest = "super:D/InIHSb7yEEbrWz8b9l71RjZJU=" }, ""},
+		{"auth plugin", func(c *Config) {
+			c.Auth.Plugins = []AuthPlugin{{Name: "token", Path: "/usr/lib/warren/plugins/warren-auth-token", Timeout: time.Second}}
+		}, ""},
+		{"auth plugin without name", func(c *Config) { c.Auth.Plugins = []AuthPlugin{{Path: "/p"}} }, "auth.plugins[0].name: the scheme name is empty"},
+		{"auth plugin named as a built-in", func(c *Config) { c.Auth.Plugins = []AuthPlugin{{Name: "digest", Path: "/p"}} }, "auth.plugins[0].name: \"digest\" is a built-in scheme"},
+		{"auth plugin named super", func(c *Config) { c.Auth.Plugins = []AuthPlugin{{Name: "super", Path: "/p"}} }, "pseudo-scheme"},
+		{"auth plugin twice", func(c *Config) {
+			c.Auth.Plugins = []AuthPlugin{{Name: "t", Path: "/p"}, {Name: "t", Path: "/q"}}
+		}, "auth.plugins[1].name: scheme \"t\" is listed twice"},
+		{"auth plugin without path", func(c *Config) { c.Auth.Plugins = []AuthPlugin{{Name: "t"}} }, "auth.plugins[0].path"},
+		{"auth plugin negative timeout", func(c *Config) { c.Auth.Plugins = []AuthPlugin{{Name: "t", Path: "/p", Timeout: -1}} }, "auth.plugins[0].timeout"},
+		{"auth plugin negative match timeout", func(c *Config) {
+			c.Auth.Plugins = []AuthPlugin{{Name: "t", Path: "/p", MatchTimeout: -1}}
+		}, "auth.plugins[0].match_timeout"},
 		{"single server line, standalone", func(c *Config) {
 			c.Server.Servers = []ServerSpec{{ID: 1, Host: "a", QuorumPort: 1, ElectionPort: 2}}
 		}, ""},
