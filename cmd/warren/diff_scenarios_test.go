@@ -377,10 +377,7 @@ func scenarioMultiRaw(e *env) {
 		multiOp{opCreate, createBody(e.p("/w1"), nil, openACL, 0)})
 	e.logMulti(c, "multiRead empty", opMultiRead)
 	e.logMulti(c, "multi empty", opMulti)
-	r, ok := e.rawCall(c, "children", opGetChildren, pathWatch(e.root, false))
-	if ok {
-		e.log("children: %v", sorted(r.Body.strs()))
-	}
+	e.logChildren(c, "children", e.root)
 }
 
 // scenarioMultiResultTypes: ZooKeeper answers every create that returns a
@@ -441,10 +438,7 @@ func scenarioMultiWithReadOp(e *env) {
 		e.log("truncated multi: %s zxid=%s%s", errName(r.Err), zxidMark(r.Zxid), rest(r.Body))
 	}
 	e.rawCreate(c, opCreate2, e.p("/e"), nil, openACL, 0, 0)
-	rep, ok := e.rawCall(c, "children", opGetChildren, pathWatch(e.root, false))
-	if ok {
-		e.log("children: %v", sorted(rep.Body.strs()))
-	}
+	e.logChildren(c, "children", e.root)
 }
 
 // scenarioMultiCreateModes: inside a multi, ZooKeeper decides what a create
@@ -491,10 +485,7 @@ func scenarioMultiCreateModes(e *env) {
 		}
 	}
 	time.Sleep(3 * time.Second)
-	r, ok := e.rawCall(c, "children", opGetChildren, pathWatch(e.root, false))
-	if ok {
-		e.log("left after the container sweeps: %v", sorted(r.Body.strs()))
-	}
+	e.logChildren(c, "left after the container sweeps", e.root)
 }
 
 // multiCreateModesDiffs are where ZooKeeper 3.8 and 3.9 part in
@@ -698,8 +689,7 @@ func scenarioContainersTTL(e *env) {
 		}
 		e.log("watch %s: %s", p, errName(r.Err))
 	}
-	r, ok := e.rawCall(m, "delete /c/x", opDelete, pathVersion(e.p("/c/x"), -1))
-	if ok {
+	if _, ok := e.rawCall(m, "delete /c/x", opDelete, pathVersion(e.p("/c/x"), -1)); ok {
 		e.log("delete /c/x: OK")
 	}
 	w.limit = 20 * time.Second
@@ -712,11 +702,7 @@ func scenarioContainersTTL(e *env) {
 		names = append(names, x.String())
 	}
 	e.log("swept: %v", sorted(names))
-	_ = r
-	r, ok = e.rawCall(m, "children", opGetChildren, pathWatch(e.root, false))
-	if ok {
-		e.log("left: %v", sorted(r.Body.strs()))
-	}
+	e.logChildren(m, "left", e.root)
 }
 
 // scenarioSystemNodes looks at /zookeeper; it runs last as it may change it.

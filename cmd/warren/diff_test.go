@@ -338,6 +338,13 @@ func (e *env) rawCreate(c *rawClient, op int32, path string, data []byte, acls [
 	e.log("%s: OK %s %s%s", what, got, e.fmtStat(st), rest(r.Body))
 }
 
+// logChildren logs path's children, sorted, as "<what>: [...]".
+func (e *env) logChildren(c *rawClient, what, path string) {
+	if r, ok := e.rawCall(c, what, opGetChildren, pathWatch(path, false)); ok {
+		e.log("%s: %v", what, sorted(r.Body.strs()))
+	}
+}
+
 // logEvents logs the notifications c has read since the last call.
 func (e *env) logEvents(c *rawClient, what string) {
 	var ev []string

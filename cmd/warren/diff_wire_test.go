@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/warrenzk/warren/core/server"
 )
 
 // scenarioAuthFailedCloses: ZooKeeper answers addAuth with an unknown scheme
@@ -109,10 +111,7 @@ func scenarioBadInput(e *env) {
 	for i, tc := range cases {
 		e.log("%s: %s", tc.what, results[i])
 	}
-	r, ok := e.rawCall(setup, "children", opGetChildren, pathWatch(e.root, false))
-	if ok {
-		e.log("children after the bad requests: %v", sorted(r.Body.strs()))
-	}
+	e.logChildren(setup, "children after the bad requests", e.root)
 
 	// Frames that break the framing itself.
 	frames := []struct {
@@ -296,23 +295,9 @@ func scenarioCloseSessionCloses(e *env) {
 	e.log("reattach closed session: timeout %d, id %d %v", resp.TimeOut, resp.SessionID, errTextOrOK(err))
 }
 
-// warrenMntrKeys are the keys Warren's mntr reports (core/server's
-// writeMonitor): each must be one ZooKeeper 3.8 reports too, but for the
-// two documented as Warren's own.
-var warrenMntrKeys = []string{
-	"zk_version", "zk_server_state", "zk_ephemerals_count", "zk_num_alive_connections", "zk_avg_latency",
-	"zk_outstanding_requests", "zk_znode_count", "zk_global_sessions", "zk_last_client_response_size",
-	"zk_packets_sent", "zk_packets_received", "zk_max_client_response_size", "zk_watch_count",
-	"zk_min_latency", "zk_max_file_descriptor_count", "zk_approximate_data_size", "zk_open_file_descriptor_count",
-	"zk_local_sessions", "zk_uptime", "zk_max_latency", "zk_min_client_response_size",
-	"zk_sessionless_connections_expired", "zk_connection_drop_count", "zk_bytes_received_count",
-	"zk_connection_request_count", "zk_connection_revalidate_count", "zk_stale_sessions_expired",
-	"zk_avg_fsynctime", "zk_min_fsynctime", "zk_max_fsynctime", "zk_cnt_fsynctime", "zk_sum_fsynctime",
-	"zk_fsync_count", "zk_fsync_txns",
-}
-
-// scenarioMntrKeys checks that every key Warren's mntr reports is one
-// ZooKeeper's reports, and that Warren reports them all.
+// scenarioMntrKeys checks that every key Warren's mntr reports
+// (server.MonitorKeys) is one ZooKeeper 3.8 reports, but for the two
+// documented as Warren's own.
 func scenarioMntrKeys(e *env) {
 	out, err := fourLetter(e.srv.Addr, "mntr", 5*time.Second)
 	if err != nil {
@@ -325,7 +310,7 @@ func scenarioMntrKeys(e *env) {
 			have[k] = true
 		}
 	}
-	for _, k := range warrenMntrKeys {
+	for _, k := range server.MonitorKeys() {
 		state := "missing"
 		if have[k] {
 			state = "there"

@@ -178,49 +178,77 @@ func (s *Server) writeEnv(b *strings.Builder) {
 	fmt.Fprintf(b, "os.memory.total=%dMB\n", ms.Sys>>20)
 }
 
-// writeMonitor is mntr: the keys of ZooKeeper 3.8's mntr that a standalone
-// node can answer truthfully, in ZooKeeper's order, then Warren's own
-// (zk_fsync_count, zk_fsync_txns). docs/compatibility.md lists the keys
-// left out and why.
+// monitorReading is what one mntr reads, taken once so that related keys
+// agree with each other.
+type monitorReading struct {
+	s                          *Server
+	latMin, latMax             int64
+	latAvg                     float64
+	respLast, respMin, respMax int
+	sync                       syncSummary
+}
+
+// monitorKeys are mntr's keys in the order it writes them: the keys of
+// ZooKeeper 3.8's mntr that a standalone node can answer truthfully, in
+// ZooKeeper's order, then Warren's own (zk_fsync_count, zk_fsync_txns).
+// docs/compatibility.md lists the keys left out and why.
+var monitorKeys = []struct {
+	name  string
+	value func(m *monitorReading) any
+}{
+	{"zk_version", func(m *monitorReading) any { return m.s.versionString() }},
+	{"zk_server_state", func(*monitorReading) any { return "standalone" }},
+	{"zk_ephemerals_count", func(m *monitorReading) any { return m.s.tree.EphemeralCount() }},
+	{"zk_num_alive_connections", func(m *monitorReading) any { return m.s.connCount() }},
+	{"zk_avg_latency", func(m *monitorReading) any { return javaDouble(m.latAvg) }},
+	{"zk_outstanding_requests", func(m *monitorReading) any { return m.s.outstanding() }},
+	{"zk_znode_count", func(m *monitorReading) any { return m.s.tree.NodeCount() }},
+	{"zk_global_sessions", func(m *monitorReading) any { return m.s.sessions.len() }},
+	{"zk_last_client_response_size", func(m *monitorReading) any { return m.respLast }},
+	{"zk_packets_sent", func(m *monitorReading) any { return m.s.stats.sent.Load() }},
+	{"zk_packets_received", func(m *monitorReading) any { return m.s.stats.received.Load() }},
+	{"zk_max_client_response_size", func(m *monitorReading) any { return m.respMax }},
+	{"zk_watch_count", func(m *monitorReading) any { return m.s.watches.Count() }},
+	{"zk_min_latency", func(m *monitorReading) any { return m.latMin }},
+	{"zk_max_file_descriptor_count", func(*monitorReading) any { return maxFDs() }},
+	{"zk_approximate_data_size", func(m *monitorReading) any { return m.s.tree.ApproximateDataSize() }},
+	{"zk_open_file_descriptor_count", func(*monitorReading) any { return openFDs() }},
+	{"zk_local_sessions", func(*monitorReading) any { return 0 }},
+	{"zk_uptime", func(m *monitorReading) any { return m.s.cfg.Now().Sub(m.s.started).Milliseconds() }},
+	{"zk_max_latency", func(m *monitorReading) any { return m.latMax }},
+	{"zk_min_client_response_size", func(m *monitorReading) any { return m.respMin }},
+	{"zk_sessionless_connections_expired", func(m *monitorReading) any { return m.s.stats.sessionlessExpired.Load() }},
+	{"zk_connection_drop_count", func(m *monitorReading) any { return m.s.stats.drops.Load() }},
+	{"zk_bytes_received_count", func(m *monitorReading) any { return m.s.stats.bytesReceived.Load() }},
+	{"zk_connection_request_count", func(m *monitorReading) any { return m.s.stats.connectRequests.Load() }},
+	{"zk_connection_revalidate_count", func(m *monitorReading) any { return m.s.stats.revalidates.Load() }},
+	{"zk_stale_sessions_expired", func(m *monitorReading) any { return m.s.stats.expired.Load() }},
+	{"zk_avg_fsynctime", func(m *monitorReading) any { return javaDouble(m.sync.avg) }},
+	{"zk_min_fsynctime", func(m *monitorReading) any { return m.sync.min }},
+	{"zk_max_fsynctime", func(m *monitorReading) any { return m.sync.max }},
+	{"zk_cnt_fsynctime", func(m *monitorReading) any { return m.sync.count }},
+	{"zk_sum_fsynctime", func(m *monitorReading) any { return m.sync.sum }},
+	{"zk_fsync_count", func(m *monitorReading) any { return m.sync.count }},
+	{"zk_fsync_txns", func(m *monitorReading) any { return m.sync.txns }},
+}
+
+// MonitorKeys lists the keys the mntr four-letter word reports, in order.
+func MonitorKeys() []string {
+	keys := make([]string, len(monitorKeys))
+	for i, k := range monitorKeys {
+		keys[i] = k.name
+	}
+	return keys
+}
+
+// writeMonitor is mntr.
 func (s *Server) writeMonitor(b *strings.Builder) {
-	lmin, lavg, lmax := s.stats.latency()
-	respLast, respMin, respMax := s.stats.responseSizes()
-	sync := s.stats.syncSummary()
-	kv := func(k string, v any) { fmt.Fprintf(b, "zk_%s\t%v\n", k, v) }
-	kv("version", s.versionString())
-	kv("server_state", "standalone")
-	kv("ephemerals_count", s.tree.EphemeralCount())
-	kv("num_alive_connections", s.connCount())
-	kv("avg_latency", javaDouble(lavg))
-	kv("outstanding_requests", s.outstanding())
-	kv("znode_count", s.tree.NodeCount())
-	kv("global_sessions", s.sessions.len())
-	kv("last_client_response_size", respLast)
-	kv("packets_sent", s.stats.sent.Load())
-	kv("packets_received", s.stats.received.Load())
-	kv("max_client_response_size", respMax)
-	kv("watch_count", s.watches.Count())
-	kv("min_latency", lmin)
-	kv("max_file_descriptor_count", maxFDs())
-	kv("approximate_data_size", s.tree.ApproximateDataSize())
-	kv("open_file_descriptor_count", openFDs())
-	kv("local_sessions", 0)
-	kv("uptime", s.cfg.Now().Sub(s.started).Milliseconds())
-	kv("max_latency", lmax)
-	kv("min_client_response_size", respMin)
-	kv("sessionless_connections_expired", s.stats.sessionlessExpired.Load())
-	kv("connection_drop_count", s.stats.drops.Load())
-	kv("bytes_received_count", s.stats.bytesReceived.Load())
-	kv("connection_request_count", s.stats.connectRequests.Load())
-	kv("connection_revalidate_count", s.stats.revalidates.Load())
-	kv("stale_sessions_expired", s.stats.expired.Load())
-	kv("avg_fsynctime", javaDouble(sync.avg))
-	kv("min_fsynctime", sync.min)
-	kv("max_fsynctime", sync.max)
-	kv("cnt_fsynctime", sync.count)
-	kv("sum_fsynctime", sync.sum)
-	kv("fsync_count", sync.count)
-	kv("fsync_txns", sync.txns)
+	m := &monitorReading{s: s, sync: s.stats.syncSummary()}
+	m.latMin, m.latAvg, m.latMax = s.stats.latency()
+	m.respLast, m.respMin, m.respMax = s.stats.responseSizes()
+	for _, k := range monitorKeys {
+		fmt.Fprintf(b, "%s\t%v\n", k.name, k.value(m))
+	}
 }
 
 func (s *Server) writeDump(b *strings.Builder) {
