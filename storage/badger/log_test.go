@@ -257,11 +257,23 @@ func TestSyncSplitsLargeBatches(t *testing.T) {
 	if commits := syncCommits(t, want); commits < 2 {
 		t.Errorf("%d commits for 6 MB; the test no longer exercises splitting", commits)
 	}
-	b := openSmall(t)
-	if err := b.log.Append(want...); err != nil {
+	roundTrip(t, openSmall(t), want)
+}
+
+// TestLargeEntry round-trips entries over valueThreshold, which Badger
+// keeps in its value log rather than in the LSM tree.
+func TestLargeEntry(t *testing.T) {
+	roundTrip(t, open(t), bigEntries(1, 4, valueThreshold+1000))
+}
+
+// roundTrip appends and syncs want in one batch, reopens b, and checks
+// that the log reads back exactly want.
+func roundTrip(t *testing.T, b *Backend, want []storage.Entry) {
+	t.Helper()
+	if err := b.Log().Append(want...); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.log.Sync(); err != nil {
+	if err := b.Log().Sync(); err != nil {
 		t.Fatal(err)
 	}
 	b = reopen(t, b)
@@ -276,35 +288,10 @@ func TestSyncSplitsLargeBatches(t *testing.T) {
 			if i != len(want) || it.Err() != nil {
 				t.Fatalf("read %d entries (err %v), want %d", i, it.Err(), len(want))
 			}
-			break
+			return
 		}
-		if e.Zxid != want[i].Zxid || !bytes.Equal(e.Data, want[i].Data) {
-			t.Fatalf("entry %d = %d, want %d", i, e.Zxid, want[i].Zxid)
-		}
-	}
-}
-
-// TestLargeEntry round-trips entries over valueThreshold, which Badger
-// keeps in its value log rather than in the LSM tree.
-func TestLargeEntry(t *testing.T) {
-	b := open(t)
-	want := bigEntries(1, 4, valueThreshold+1000)
-	if err := b.Log().Append(want...); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Log().Sync(); err != nil {
-		t.Fatal(err)
-	}
-	b = reopen(t, b)
-	it, err := b.Log().ReadFrom(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer it.Close()
-	for _, w := range want {
-		e, ok := it.Next()
-		if !ok || e.Zxid != w.Zxid || !bytes.Equal(e.Data, w.Data) {
-			t.Fatalf("read %d (%d bytes), %v; want %d (%d bytes)", e.Zxid, len(e.Data), ok, w.Zxid, len(w.Data))
+		if i >= len(want) || e.Zxid != want[i].Zxid || !bytes.Equal(e.Data, want[i].Data) {
+			t.Fatalf("entry %d = %#x (%d bytes), want %d entries from %#x", i, e.Zxid, len(e.Data), len(want), want[0].Zxid)
 		}
 	}
 }
