@@ -28,10 +28,11 @@ type Config struct {
 	// and its fsyncs do not queue behind snapshot writes (ZooKeeper's
 	// dataLogDir).
 	LogDir string
-	// ForceSync makes Sync really reach stable storage. Turning it off
-	// (ZooKeeper's zookeeper.forceSync=no) trades durability for speed and
-	// is meant only for tests and benchmarks.
-	ForceSync bool
+	// NoSync makes Sync skip the fsync, so that it no longer reaches
+	// stable storage (ZooKeeper's zookeeper.forceSync=no): it trades
+	// durability for speed and is meant only for tests and benchmarks. The
+	// zero value is durable.
+	NoSync bool
 	// PreAllocSize is how many bytes a file-based log preallocates at a
 	// time (ZooKeeper's zookeeper.preAllocSize); 0 means the backend's
 	// default and a negative value turns preallocation off.

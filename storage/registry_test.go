@@ -23,11 +23,11 @@ func TestRegistry(t *testing.T) {
 	if names := r.Names(); strings.Join(names, ",") != "a,b" {
 		t.Errorf("Names() = %v, want [a b]", names)
 	}
-	cfg := storage.Config{DataDir: "/d", LogDir: "/l", ForceSync: true, PreAllocSize: 1 << 20}
+	cfg := storage.Config{DataDir: "/d", LogDir: "/l", PreAllocSize: 1 << 20}
 	if _, err := r.Open("b", cfg); err != nil {
 		t.Fatalf("Open(b): %v", err)
 	}
-	if got.DataDir != "/d" || got.LogDir != "/l" || !got.ForceSync || got.PreAllocSize != 1<<20 {
+	if got.DataDir != "/d" || got.LogDir != "/l" || got.NoSync || got.PreAllocSize != 1<<20 {
 		t.Errorf("factory got %+v", got)
 	}
 

@@ -97,7 +97,7 @@ func openStorage(lc fx.Lifecycle, cfg config.Config, logger *slog.Logger) (stora
 	b, err := storage.Default.Open(cfg.Storage.Backend, storage.Config{
 		DataDir:      cfg.Server.DataDir,
 		LogDir:       cfg.Server.LogDir(),
-		ForceSync:    cfg.Server.ForceSync,
+		NoSync:       !cfg.Server.ForceSync,
 		PreAllocSize: preAllocSize(cfg.Server.PreAllocSize),
 		Options:      cfg.Storage.Options,
 		Logger:       logger,

@@ -66,8 +66,7 @@ func (s *storeFlags) open() (storage.Backend, error) {
 	if _, err := os.Stat(s.dataDir); err != nil {
 		return nil, err
 	}
-	// ForceSync on: a dump writes nothing, and a backend warns without it.
-	return storage.Default.Open(s.backend, storage.Config{DataDir: s.dataDir, LogDir: s.logDir, ForceSync: true})
+	return storage.Default.Open(s.backend, storage.Config{DataDir: s.dataDir, LogDir: s.logDir})
 }
 
 // parseTool parses a tool's flags; help is not an error.
@@ -382,7 +381,7 @@ open. Stop ZooKeeper first.
 	b, err := storage.Default.Open(cfg.Storage.Backend, storage.Config{
 		DataDir:      cfg.Server.DataDir,
 		LogDir:       cfg.Server.LogDir(),
-		ForceSync:    cfg.Server.ForceSync,
+		NoSync:       !cfg.Server.ForceSync,
 		PreAllocSize: cfg.Server.PreAllocSize,
 		Options:      cfg.Storage.Options,
 		Logger:       logger,

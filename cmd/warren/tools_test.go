@@ -146,7 +146,7 @@ func TestToolSnapshotDump(t *testing.T) {
 // readStore opens a store and reads its newest snapshot back.
 func readStore(t *testing.T, backend, dataDir string) (*snapshot.Snapshot, storage.SnapshotMeta) {
 	t.Helper()
-	b, err := storage.Default.Open(backend, storage.Config{DataDir: dataDir, ForceSync: true})
+	b, err := storage.Default.Open(backend, storage.Config{DataDir: dataDir})
 	if err != nil {
 		t.Fatal(err)
 	}

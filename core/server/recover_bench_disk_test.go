@@ -13,7 +13,7 @@ import (
 func init() {
 	for _, name := range []string{"wal", "badger"} {
 		benchBackends[name] = func(b *testing.B) storage.Backend {
-			s, err := storage.Default.Open(name, storage.Config{DataDir: b.TempDir(), ForceSync: true})
+			s, err := storage.Default.Open(name, storage.Config{DataDir: b.TempDir()})
 			if err != nil {
 				b.Fatal(err)
 			}

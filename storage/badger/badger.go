@@ -80,11 +80,11 @@ func Open(cfg storage.Config) (storage.Backend, error) {
 	}
 
 	b := &Backend{cfg: cfg}
-	b.logDB, err = openDB(dbOptions(filepath.Join(logDir, logDirName), s.memTableSize, s, cfg.ForceSync, logger))
+	b.logDB, err = openDB(dbOptions(filepath.Join(logDir, logDirName), s.memTableSize, s, !cfg.NoSync, logger))
 	if err != nil {
 		return nil, err
 	}
-	b.snapDB, err = openDB(dbOptions(filepath.Join(cfg.DataDir, snapDirName), snapMemTableSize, s, cfg.ForceSync, logger))
+	b.snapDB, err = openDB(dbOptions(filepath.Join(cfg.DataDir, snapDirName), snapMemTableSize, s, !cfg.NoSync, logger))
 	if err != nil {
 		b.logDB.Close()
 		return nil, err
@@ -96,7 +96,7 @@ func Open(cfg storage.Config) (storage.Backend, error) {
 		b.closeDBs()
 		return nil, err
 	}
-	if !cfg.ForceSync {
+	if cfg.NoSync {
 		logger.Warn("force sync is off: a machine crash can lose writes clients were told succeeded; for tests and benchmarks only")
 	}
 	b.gcDone = make(chan struct{})

@@ -31,7 +31,7 @@ func openConfig(t *testing.T, cfg storage.Config) *Backend {
 // as in production.
 func open(t *testing.T) *Backend {
 	t.Helper()
-	return openConfig(t, storage.Config{DataDir: t.TempDir(), ForceSync: true})
+	return openConfig(t, storage.Config{DataDir: t.TempDir()})
 }
 
 // reopen closes b and opens its directories again.
@@ -56,7 +56,7 @@ func TestReopen(t *testing.T) {
 // TestSeparateLogDir checks the log's DB goes under LogDir and survives a
 // reopen there.
 func TestSeparateLogDir(t *testing.T) {
-	cfg := storage.Config{DataDir: t.TempDir(), LogDir: t.TempDir(), ForceSync: true}
+	cfg := storage.Config{DataDir: t.TempDir(), LogDir: t.TempDir()}
 	b := openConfig(t, cfg)
 	mustAppendSync(t, b.Log(), 1, 2, 3)
 	if got := b.logDB.Opts().Dir; got != cfg.LogDir+"/"+logDirName {

@@ -28,7 +28,7 @@ func benchGroupCommit(b *testing.B, writers int) {
 		b.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	be, err := Open(storage.Config{DataDir: dir, ForceSync: true})
+	be, err := Open(storage.Config{DataDir: dir})
 	if err != nil {
 		b.Fatal(err)
 	}

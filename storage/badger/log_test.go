@@ -102,7 +102,7 @@ func bigEntries(from, to int64, n int) []storage.Entry {
 // transaction, so that a Sync of a few MiB takes several.
 func openSmall(t *testing.T) *Backend {
 	t.Helper()
-	return openConfig(t, storage.Config{DataDir: t.TempDir(), ForceSync: true, Options: map[string]any{"mem_table_size": "8MiB"}})
+	return openConfig(t, storage.Config{DataDir: t.TempDir(), Options: map[string]any{"mem_table_size": "8MiB"}})
 }
 
 // failCommit makes the n-th commit of w from now fail, once: before it
@@ -327,7 +327,7 @@ func TestTruncateStopsIterators(t *testing.T) {
 // a clean Close.
 func TestForceSyncOff(t *testing.T) {
 	var logs logBuffer
-	b := openConfig(t, storage.Config{DataDir: t.TempDir(), ForceSync: false, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	b := openConfig(t, storage.Config{DataDir: t.TempDir(), NoSync: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if b.logDB.Opts().SyncWrites || b.snapDB.Opts().SyncWrites {
 		t.Fatal("SyncWrites on with ForceSync false")
 	}

@@ -109,7 +109,7 @@ func TestSnapshotChunks(t *testing.T) {
 // them and keeps the committed ones.
 func TestSnapshotCrashLeftovers(t *testing.T) {
 	var logs logBuffer
-	cfg := storage.Config{DataDir: t.TempDir(), ForceSync: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	cfg := storage.Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(&logs, nil))}
 	b := openConfig(t, cfg)
 	s := b.Snapshots()
 	writeSnap(t, s, 10, stream(1, 3*chunkSize))
@@ -203,7 +203,7 @@ func (l *logBuffer) String() string {
 // saying so in the log.
 func TestDamagedSnapshotSkipped(t *testing.T) {
 	var logs logBuffer
-	b := openConfig(t, storage.Config{DataDir: t.TempDir(), ForceSync: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	b := openConfig(t, storage.Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	s := b.Snapshots()
 	writeSnap(t, s, 10, stream(1, 1000))
 	writeSnap(t, s, 20, stream(2, 2*chunkSize+10))
@@ -290,7 +290,7 @@ func TestSnapshotsStayInLSM(t *testing.T) {
 // next newest good one, which OpenNewest then returns.
 func TestPurgeKeepsGoodSnapshots(t *testing.T) {
 	var logs logBuffer
-	b := openConfig(t, storage.Config{DataDir: t.TempDir(), ForceSync: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	b := openConfig(t, storage.Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	s := b.Snapshots()
 	for _, z := range []int64{10, 20, 30} {
 		writeSnap(t, s, z, stream(byte(z), chunkSize+int(z)))

@@ -35,7 +35,7 @@ func benchGroupCommit(b *testing.B, writers int) {
 	if err := unix.Statfs(dir, &fs); err == nil && fs.Type == unix.TMPFS_MAGIC {
 		b.Skipf("%s is on tmpfs, where fsync is free; set TMPDIR to a directory on a disk", dir)
 	}
-	be, err := Open(storage.Config{DataDir: dir, ForceSync: true, Logger: quiet})
+	be, err := Open(storage.Config{DataDir: dir, Logger: quiet})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -33,7 +33,6 @@ func TestRealENOSPC(t *testing.T) {
 	}
 	cfg := storage.Config{
 		DataDir:      filepath.Join(dir, "data"),
-		ForceSync:    true,
 		PreAllocSize: 32 << 10,
 		Logger:       quiet,
 		Options:      map[string]any{"segment_size": 64 << 10},

@@ -144,7 +144,7 @@ func TestOneWritePerSync(t *testing.T) {
 func TestForceSyncOff(t *testing.T) {
 	fs := newFaultFS()
 	cfg := testConfig(t)
-	cfg.ForceSync = false
+	cfg.NoSync = true
 	logs := capture(&cfg)
 	l := openFS(t, cfg, fs).Log()
 	mustAppendSync(t, l, zxids(1, 1000)...) // rolls, too

@@ -35,7 +35,7 @@ type options struct {
 // is segment_size, in bytes: a number, or a string with an optional
 // KiB/MiB/GiB suffix (environment variables arrive as strings).
 func parseOptions(cfg storage.Config) (options, error) {
-	o := options{preAlloc: cfg.PreAllocSize, segmentSize: DefaultSegmentSize, forceSync: cfg.ForceSync}
+	o := options{preAlloc: cfg.PreAllocSize, segmentSize: DefaultSegmentSize, forceSync: !cfg.NoSync}
 	switch {
 	case o.preAlloc == 0:
 		o.preAlloc = DefaultPreAllocSize

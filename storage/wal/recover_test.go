@@ -130,7 +130,7 @@ func TestCorruptMiddleForceSyncOff(t *testing.T) {
 	base, path, offs, _ := oneSegment(t, 30)
 	cfg, copied := crashCopy(t, base, path)
 	flip(t, copied, offs[9]+recordHeaderSize)
-	cfg.ForceSync = false
+	cfg.NoSync = true
 	logs := capture(&cfg)
 	b := openCfg(t, cfg)
 	sameZxids(t, "cut", readZxids(t, b.Log()), zxids(1, 9))

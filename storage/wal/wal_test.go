@@ -31,7 +31,6 @@ var quiet = slog.New(slog.DiscardHandler)
 func testConfig(t *testing.T) storage.Config {
 	return storage.Config{
 		DataDir:      t.TempDir(),
-		ForceSync:    true,
 		PreAllocSize: 4 << 10,
 		Logger:       quiet,
 		Options:      map[string]any{"segment_size": 8 << 10},
@@ -56,7 +55,7 @@ func TestConformance(t *testing.T) {
 func TestConformanceDefaults(t *testing.T) {
 	// Default segment and preallocation sizes, the log on its own dir.
 	storagetest.Run(t, func(t *testing.T) storage.Backend {
-		return openCfg(t, storage.Config{DataDir: t.TempDir(), LogDir: t.TempDir(), ForceSync: true, Logger: quiet})
+		return openCfg(t, storage.Config{DataDir: t.TempDir(), LogDir: t.TempDir(), Logger: quiet})
 	})
 }
 
