@@ -79,6 +79,7 @@ func (c *Checker) Check(ctx context.Context, conn ConnInfo, acl []proto.ACL, per
 // is replaced by one entry with its perms for each of ids whose scheme is
 // enabled and authenticated (AuthenticatedScheme), and is invalid if there is
 // none; any other entry is kept if its scheme is enabled and its id valid.
+// The expansion lists the ids in SessionOrder, as ZooKeeper does.
 // An empty list or an invalid entry gives an error wrapping
 // proto.ErrInvalidACL. As in ZooKeeper, duplicates are removed before "auth"
 // is expanded, so the expansion may repeat an explicit entry.
@@ -100,7 +101,7 @@ func (c *Checker) FixupACL(path string, ids []proto.Id, acl []proto.ACL) ([]prot
 			out = append(out, a)
 		case a.ID.Scheme == SchemeAuth:
 			n := len(out)
-			for _, id := range ids {
+			for _, id := range SessionOrder(ids) {
 				s, ok := reg.Get(id.Scheme)
 				if !ok {
 					continue

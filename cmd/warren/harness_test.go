@@ -274,10 +274,13 @@ func waitReady(p *proc, addr string, limit time.Duration) error {
 }
 
 // baseWarrenYAML is what every startWarren node runs with: all four-letter
-// words (the harness polls ruok) and quiet logs.
+// words (the harness polls ruok), quiet logs, and the super user of
+// zooKeeperJVMFlags (password "test").
 const baseWarrenYAML = `
 server:
   four_letter_words: ["*"]
+auth:
+  super_digest: "super:D/InIHSb7yEEbrWz8b9l71RjZJU="
 log:
   level: warn
 `
@@ -367,10 +370,11 @@ func startWarrenIn(t testing.TB, extraYAML, dir string) *node {
 var zooKeeperClasspath = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar"
 
 // zooKeeperJVMFlags are the JVM options of every ZooKeeper the tests start:
-// TTL nodes on and a container sweep every second as in the captures, and a
-// quick start.
+// TTL nodes on and a container sweep every second as in the captures, the
+// super user with password "test" (as baseWarrenYAML), and a quick start.
 var zooKeeperJVMFlags = []string{
 	"-Dzookeeper.extendedTypesEnabled=true",
+	"-Dzookeeper.DigestAuthenticationProvider.superDigest=super:D/InIHSb7yEEbrWz8b9l71RjZJU=",
 	"-Dznode.container.checkIntervalMs=1000",
 	"-Xmx256m",
 	"-XX:+UseSerialGC",
