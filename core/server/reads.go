@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/warrenzk/warren/auth"
 	"github.com/warrenzk/warren/core/proto"
 	"github.com/warrenzk/warren/core/watch"
 )
@@ -126,7 +127,7 @@ func (s *Server) readOp(c *conn, op proto.Op, body proto.Record, ids []proto.Id)
 
 	case proto.OpWhoAmI:
 		infos := make([]proto.ClientInfo, 0, len(ids))
-		for _, id := range ids {
+		for _, id := range auth.SessionOrder(ids) { // ZooKeeper lists its id set in hash order
 			infos = append(infos, proto.ClientInfo{AuthScheme: id.Scheme, User: userName(id)})
 		}
 		return &proto.WhoAmIResponse{ClientInfo: infos}, nil
