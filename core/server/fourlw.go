@@ -221,6 +221,7 @@ var monitorKeys = []struct {
 	{"zk_connection_drop_count", func(m *monitorReading) any { return m.s.stats.drops.Load() }},
 	{"zk_bytes_received_count", func(m *monitorReading) any { return m.s.stats.bytesReceived.Load() }},
 	{"zk_connection_request_count", func(m *monitorReading) any { return m.s.stats.connectRequests.Load() }},
+	{"zk_connection_rejected", func(m *monitorReading) any { return m.s.stats.rejected.Load() }},
 	{"zk_connection_revalidate_count", func(m *monitorReading) any { return m.s.stats.revalidates.Load() }},
 	{"zk_stale_sessions_expired", func(m *monitorReading) any { return m.s.stats.expired.Load() }},
 	{"zk_avg_fsynctime", func(m *monitorReading) any { return javaDouble(m.sync.avg) }},

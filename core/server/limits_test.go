@@ -14,6 +14,9 @@ func TestMaxClientCnxnsPerAddress(t *testing.T) {
 	third := dialRaw(t, n.addr)
 	third.writeFrame(t, proto.Marshal(&proto.ConnectRequest{TimeOut: 4000, Passwd: make([]byte, 16)}))
 	third.expectClosed(t)
+	if got := n.srv.stats.rejected.Load(); got != 1 {
+		t.Errorf("zk_connection_rejected counts %d refusals, want 1", got)
+	}
 
 	// The two admitted connections still work.
 	a.writeFrame(t, a.request(proto.OpExists, &proto.ExistsRequest{Path: "/"}))

@@ -19,7 +19,7 @@ var mntrKeys = []string{
 	"zk_min_latency", "zk_max_file_descriptor_count", "zk_approximate_data_size", "zk_open_file_descriptor_count",
 	"zk_local_sessions", "zk_uptime", "zk_max_latency", "zk_min_client_response_size",
 	"zk_sessionless_connections_expired", "zk_connection_drop_count", "zk_bytes_received_count",
-	"zk_connection_request_count", "zk_connection_revalidate_count", "zk_stale_sessions_expired",
+	"zk_connection_request_count", "zk_connection_rejected", "zk_connection_revalidate_count", "zk_stale_sessions_expired",
 	"zk_avg_fsynctime", "zk_min_fsynctime", "zk_max_fsynctime", "zk_cnt_fsynctime", "zk_sum_fsynctime",
 	"zk_fsync_count", "zk_fsync_txns",
 }

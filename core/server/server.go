@@ -233,6 +233,7 @@ func (s *Server) accept(nc net.Conn) {
 	}
 	if s.cfg.MaxClientCnxns > 0 && s.perAddr[host] >= s.cfg.MaxClientCnxns {
 		s.mu.Unlock()
+		s.stats.rejected.Add(1)
 		s.log.Warn("too many connections from one address; closing the new one (raise maxClientCnxns if this client is legitimate)",
 			"addr", host, "max", s.cfg.MaxClientCnxns)
 		nc.Close()

@@ -22,6 +22,7 @@ type serverStats struct {
 	revalidates        atomic.Int64 // ConnectRequests that reattach a session (zk_connection_revalidate_count)
 	drops              atomic.Int64 // connections the client closed under a read (zk_connection_drop_count)
 	sessionlessExpired atomic.Int64 // connections closed idle before their ConnectRequest
+	rejected           atomic.Int64 // connections refused over maxClientCnxns (zk_connection_rejected)
 
 	mu         sync.Mutex
 	latMin     time.Duration
@@ -128,7 +129,7 @@ func (st *serverStats) responseSizes() (last, min, max int) {
 // reset is srst.
 func (st *serverStats) reset() {
 	for _, c := range []*atomic.Int64{&st.received, &st.sent, &st.expired, &st.bytesReceived,
-		&st.connectRequests, &st.revalidates, &st.drops, &st.sessionlessExpired} {
+		&st.connectRequests, &st.revalidates, &st.drops, &st.sessionlessExpired, &st.rejected} {
 		c.Store(0)
 	}
 	st.mu.Lock()
