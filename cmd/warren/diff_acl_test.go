@@ -341,18 +341,7 @@ func scenarioACLMulti(e *env) {
 // including the super user's.
 func scenarioACLWhoAmI(e *env) {
 	r := e.raw("r")
-	whoami := func(what string) {
-		rep, ok := e.rawCall(r, "whoAmI "+what, opWhoAmI, nil)
-		if !ok {
-			return
-		}
-		n := rep.Body.i32()
-		var ids []string
-		for i := int32(0); i < n && rep.Body.err == nil; i++ {
-			ids = append(ids, rep.Body.str()+":"+rep.Body.str())
-		}
-		e.log("whoAmI %s: %v%s", what, ids, rest(rep.Body)) // in ZooKeeper's order
-	}
+	whoami := func(what string) { e.whoAmI(r, what) }
 	whoami("at connect")
 	e.log("addAuth super: %s", r.outcome(opAuth, authBody("digest", "super:test")))
 	whoami("as super")
@@ -363,4 +352,18 @@ func scenarioACLWhoAmI(e *env) {
 		r.outcome(opAuth, authBody("digest", u))
 	}
 	whoami("with 14 ids (the set's table has grown)")
+}
+
+// whoAmI logs the ids whoAmI lists on r, in the order the server gives.
+func (e *env) whoAmI(r *rawClient, what string) {
+	rep, ok := e.rawCall(r, "whoAmI "+what, opWhoAmI, nil)
+	if !ok {
+		return
+	}
+	n := rep.Body.i32()
+	var ids []string
+	for i := int32(0); i < n && rep.Body.err == nil; i++ {
+		ids = append(ids, rep.Body.str()+":"+rep.Body.str())
+	}
+	e.log("whoAmI %s: %v%s", what, ids, rest(rep.Body))
 }
