@@ -30,7 +30,7 @@ func SessionOrder(ids []proto.Id) []proto.Id {
 // javaBucket is the ConcurrentHashMap bucket of id in a table of n.
 func javaBucket(id proto.Id, n int) int {
 	h := 37*(37*17+javaHash(id.Scheme)) + javaHash(id.ID) // jute's Id.hashCode
-	spread := (h ^ int32(uint32(h)>>16)) & 0x7fffffff      // ConcurrentHashMap.spread
+	spread := (h ^ int32(uint32(h)>>16)) & 0x7fffffff     // ConcurrentHashMap.spread
 	return int(spread) & (n - 1)
 }
 
