@@ -121,3 +121,30 @@ var (
 	_ Scheme              = Digest{}
 	_ AuthenticatedScheme = Digest{}
 )
+
+// MaskDigest hides the hash of a digest ACL id from a session without ADMIN
+// on the znode, as ZooKeeper's getACL does with id.replaceAll(":.*", ":x"):
+// every colon and the rest of its line become ":x" (a Java regex "." stops at
+// \n, \r, U+0085, U+2028 and U+2029).
+func MaskDigest(id string) string {
+	var sb strings.Builder
+	for {
+		i := strings.IndexByte(id, ':')
+		if i < 0 {
+			sb.WriteString(id)
+			return sb.String()
+		}
+		sb.WriteString(id[:i])
+		sb.WriteString(":x")
+		id = id[i+1:]
+		if j := strings.IndexFunc(id, isJavaLineTerminator); j >= 0 {
+			id = id[j:]
+		} else {
+			id = ""
+		}
+	}
+}
+
+func isJavaLineTerminator(r rune) bool {
+	return r == '\n' || r == '\r' || r == '\u0085' || r == '\u2028' || r == '\u2029'
+}

@@ -96,3 +96,22 @@ func TestDigestMatches(t *testing.T) {
 		t.Error("other password matches")
 	}
 }
+
+func TestMaskDigest(t *testing.T) {
+	// Expected values from Java's "...".replaceAll(":.*", ":x").
+	for in, want := range map[string]string{
+		"user:tl+z3z0vO6PfPfEENfLF96E6pM0=": "user:x",
+		"nocolon":                           "nocolon",
+		":hash":                             ":x",
+		"u:":                                "u:x",
+		"u:a\ndef":                          "u:x\ndef",
+		"u:a\nb:c":                          "u:x\nb:x",
+		"u:a\r\nb":                          "u:x\r\nb",
+		"u:a\u2028b:c\u0085d":               "u:x\u2028b:x\u0085d",
+		"a:b:c":                             "a:x",
+	} {
+		if got := MaskDigest(in); got != want {
+			t.Errorf("MaskDigest(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

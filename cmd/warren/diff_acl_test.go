@@ -26,6 +26,7 @@ func init() {
 		scenario{name: "acl-setacl-versions", run: scenarioACLSetACLVersions},
 		scenario{name: "acl-multi", run: scenarioACLMulti},
 		scenario{name: "acl-whoami", run: scenarioACLWhoAmI},
+		scenario{name: "acl-getacl-masks-digests", run: scenarioACLGetACLMasks},
 	)
 }
 
@@ -366,4 +367,20 @@ func (e *env) whoAmI(r *rawClient, what string) {
 		ids = append(ids, rep.Body.str()+":"+rep.Body.str())
 	}
 	e.log("whoAmI %s: %v%s", what, ids, rest(rep.Body))
+}
+
+// scenarioACLGetACLMasks: getACL without ADMIN hides digest hashes the way
+// ZooKeeper's regex does, also for ids with several colons or line breaks.
+func scenarioACLGetACLMasks(e *env) {
+	c := e.zk("c")
+	e.create(c, e.root, "", 0, nil)
+	acl := append(zk.WorldACL(zk.PermRead),
+		zk.ACL{Perms: zk.PermAll, Scheme: "digest", ID: "u:abc\ndef"},
+		zk.ACL{Perms: zk.PermAll, Scheme: "digest", ID: "v:a\u2028b"},
+		zk.ACL{Perms: zk.PermAll, Scheme: "digest", ID: "w:a\r\nb:"},
+		zk.ACL{Perms: zk.PermAll, Scheme: "digest", ID: ":h"})
+	e.create(c, e.p("/n"), "", 0, acl)
+	e.getACL(c, e.p("/n"))
+	e.create(c, e.p("/admin"), "", 0, zk.WorldACL(zk.PermRead|zk.PermAdmin))
+	e.getACL(c, e.p("/admin"))
 }

@@ -246,9 +246,7 @@ func maskDigests(acl []proto.ACL) []proto.ACL {
 	for i, a := range acl {
 		out[i] = a
 		if a.ID.Scheme == "digest" {
-			if j := strings.IndexByte(a.ID.ID, ':'); j >= 0 {
-				out[i].ID.ID = a.ID.ID[:j] + ":x"
-			}
+			out[i].ID.ID = auth.MaskDigest(a.ID.ID)
 		}
 	}
 	return out
