@@ -145,7 +145,9 @@ func (s *Server) logBatch(batch []*proposal) error {
 	if err := s.txnLog.Sync(); err != nil {
 		return fmt.Errorf("sync txn log: %w", err)
 	}
-	s.stats.observeSync(time.Since(start), len(entries))
+	took := time.Since(start)
+	s.stats.observeSync(took, len(entries))
+	s.cfg.Observer.BatchSynced(len(entries), took)
 	s.zab.Durable(rd.Persist[len(rd.Persist)-1].Zxid)
 	if got := s.zab.Ready(); len(got.Committed) != len(rd.Persist) {
 		return fmt.Errorf("zab: committed %d of %d proposals of a single-voter quorum", len(got.Committed), len(rd.Persist))
@@ -221,7 +223,7 @@ func (s *Server) complete(p *proposal, res tree.Result) {
 	if r == nil || r.conn == nil {
 		return
 	}
-	s.stats.observeLatency(s.cfg.Now().Sub(r.start))
+	s.observeRequest(r)
 	c := r.conn
 	zxid := p.hdr.Zxid
 	if r.op == proto.OpCreateSession {

@@ -51,8 +51,9 @@ type Config struct {
 	DataLogDir string
 	Version    string
 
-	Logger *slog.Logger
-	Now    func() time.Time // the wall clock; tests may replace it
+	Logger   *slog.Logger
+	Now      func() time.Time // the wall clock; tests may replace it
+	Observer Observer         // latencies and batch sizes for metrics; nil = none
 }
 
 func (c *Config) setDefaults() {
@@ -76,6 +77,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.ContainerMaxPerMinute <= 0 {
 		c.ContainerMaxPerMinute = 10000
+	}
+	if c.Observer == nil {
+		c.Observer = nopObserver{}
 	}
 	if c.FourLetterWords == nil {
 		c.FourLetterWords = []string{"srvr"}

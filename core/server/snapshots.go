@@ -103,6 +103,7 @@ func (s *Server) writeSnapshot(v *tree.SnapshotView, sessions []snapshot.Session
 		return
 	}
 	s.snaps.written.Add(1)
+	s.cfg.Observer.SnapshotWritten(time.Since(start))
 	s.log.Info("snapshot written", "zxid", zxid, "bytes", w.n, "sessions", len(sessions),
 		"took", time.Since(start).Round(time.Millisecond))
 }

@@ -1,0 +1,86 @@
+package server
+
+import "time"
+
+// Metrics is a read-only reading of the values mntr reports, taken at once
+// so that related values agree. A metrics exporter reads it at every
+// scrape; core/server stays free of any metrics library.
+type Metrics struct {
+	Version     string
+	ServerState string // "standalone"
+
+	// Gauges, as ZooKeeperServer.registerMetrics registers them.
+	EphemeralsCount     int
+	AliveConnections    int
+	OutstandingRequests int
+	ZnodeCount          int
+	GlobalSessions      int
+	LocalSessions       int
+	WatchCount          int
+	ApproximateDataSize int64
+	OpenFileDescriptors int   // -1 where unknown
+	MaxFileDescriptors  int64 // -1 where unknown
+	Uptime              time.Duration
+	PacketsSent         int64
+	PacketsReceived     int64
+	AvgLatencyMs        float64
+	MinLatencyMs        int64
+	MaxLatencyMs        int64
+	LastClientResponse  int // bytes; -1 before the first
+	MinClientResponse   int
+	MaxClientResponse   int
+
+	// Counters, as ServerMetrics counts them (srst resets them).
+	SessionlessConnectionsExpired int64
+	ConnectionDrops               int64
+	BytesReceived                 int64
+	ConnectionRequests            int64
+	ConnectionsRejected           int64
+	ConnectionRevalidates         int64
+	StaleSessionsExpired          int64
+
+	// Log syncs (group commits) since start or srst: how many, the txns
+	// they covered, and their total, smallest and largest time.
+	FsyncCount                         int64
+	FsyncTxns                          int64
+	FsyncSumMs, FsyncMinMs, FsyncMaxMs int64
+	FsyncAvgMs                         float64
+
+	LastZxid         int64
+	SnapshotsWritten int64
+}
+
+// Metrics returns the node's current counters and gauges.
+func (s *Server) Metrics() Metrics {
+	m := Metrics{
+		Version:                       s.versionString(),
+		ServerState:                   "standalone",
+		EphemeralsCount:               s.tree.EphemeralCount(),
+		AliveConnections:              s.connCount(),
+		OutstandingRequests:           s.outstanding(),
+		ZnodeCount:                    s.tree.NodeCount(),
+		GlobalSessions:                s.sessions.len(),
+		WatchCount:                    s.watches.Count(),
+		ApproximateDataSize:           int64(s.tree.ApproximateDataSize()),
+		OpenFileDescriptors:           openFDs(),
+		MaxFileDescriptors:            maxFDs(),
+		Uptime:                        s.cfg.Now().Sub(s.started),
+		PacketsSent:                   s.stats.sent.Load(),
+		PacketsReceived:               s.stats.received.Load(),
+		SessionlessConnectionsExpired: s.stats.sessionlessExpired.Load(),
+		ConnectionDrops:               s.stats.drops.Load(),
+		BytesReceived:                 s.stats.bytesReceived.Load(),
+		ConnectionRequests:            s.stats.connectRequests.Load(),
+		ConnectionsRejected:           s.stats.rejected.Load(),
+		ConnectionRevalidates:         s.stats.revalidates.Load(),
+		StaleSessionsExpired:          s.stats.expired.Load(),
+		LastZxid:                      int64(s.tree.LastZxid()),
+		SnapshotsWritten:              s.snaps.written.Load(),
+	}
+	m.MinLatencyMs, m.AvgLatencyMs, m.MaxLatencyMs = s.stats.latency()
+	m.LastClientResponse, m.MinClientResponse, m.MaxClientResponse = s.stats.responseSizes()
+	sync := s.stats.syncSummary()
+	m.FsyncCount, m.FsyncTxns = sync.count, sync.txns
+	m.FsyncSumMs, m.FsyncMinMs, m.FsyncMaxMs, m.FsyncAvgMs = sync.sum, sync.min, sync.max, sync.avg
+	return m
+}

@@ -1,0 +1,37 @@
+package server
+
+import (
+	"time"
+
+	"github.com/warrenzk/warren/core/proto"
+)
+
+// Observer is told about events whose distribution matters to an operator
+// (latencies, batch sizes), which a snapshot of counters cannot give. It
+// lets a metrics package build histograms without core/server importing
+// one. Calls come from the request path: an Observer must be quick and safe
+// for concurrent use.
+type Observer interface {
+	// RequestDone reports a request answered (pings included), d after it
+	// was read.
+	RequestDone(op proto.Op, d time.Duration)
+	// BatchSynced reports a group commit: txns appended and synced in d.
+	BatchSynced(txns int, d time.Duration)
+	// SnapshotWritten reports a snapshot streamed to storage in d.
+	SnapshotWritten(d time.Duration)
+}
+
+// nopObserver is the Observer of a node configured without one.
+type nopObserver struct{}
+
+func (nopObserver) RequestDone(proto.Op, time.Duration) {}
+func (nopObserver) BatchSynced(int, time.Duration)      {}
+func (nopObserver) SnapshotWritten(time.Duration)       {}
+
+// observeRequest records a request's latency for srvr, mntr and the
+// Observer.
+func (s *Server) observeRequest(r *request) {
+	d := s.cfg.Now().Sub(r.start)
+	s.stats.observeLatency(d)
+	s.cfg.Observer.RequestDone(r.op, d)
+}
