@@ -30,6 +30,8 @@ type Config struct {
 	Storage   Storage   `koanf:"storage"`
 	Transport Transport `koanf:"transport"`
 	Auth      Auth      `koanf:"auth"`
+	Metrics   Metrics   `koanf:"metrics"`
+	Admin     Admin     `koanf:"admin"`
 	Log       Log       `koanf:"log"`
 }
 
@@ -201,6 +203,36 @@ type AuthPlugin struct {
 	// and matching ACL ids the plugin matches itself); past it they deny.
 	// Default 0: 100ms.
 	MatchTimeout time.Duration `koanf:"match_timeout"`
+}
+
+// Metrics configures the Prometheus endpoint (ZooKeeper's
+// PrometheusMetricsProvider); docs/metrics.md lists the series.
+type Metrics struct {
+	// Enabled serves metrics (metricsProvider.className set to
+	// ZooKeeper's PrometheusMetricsProvider). Default false, as in ZooKeeper.
+	Enabled bool `koanf:"enabled"`
+	// HTTPHost is the address the endpoint listens on
+	// (metricsProvider.httpHost). Default "0.0.0.0".
+	HTTPHost string `koanf:"http_host"`
+	// HTTPPort is the endpoint's port; 0 picks a free one
+	// (metricsProvider.httpPort). Default 7000.
+	HTTPPort int `koanf:"http_port"`
+}
+
+// Admin configures the AdminServer, ZooKeeper's HTTP command interface.
+type Admin struct {
+	// EnableServer serves the commands (admin.enableServer). Default true,
+	// as in ZooKeeper.
+	EnableServer bool `koanf:"enable_server"`
+	// ServerAddress is the address it listens on (admin.serverAddress).
+	// Default "0.0.0.0".
+	ServerAddress string `koanf:"server_address"`
+	// ServerPort is its port; 0 picks a free one (admin.serverPort).
+	// Default 8080.
+	ServerPort int `koanf:"server_port"`
+	// CommandURL is the path the commands are under (admin.commandURL).
+	// Default "/commands".
+	CommandURL string `koanf:"command_url"`
 }
 
 // Log configures the node's log output.

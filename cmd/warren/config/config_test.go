@@ -35,6 +35,8 @@ func want() Config {
 		Storage:   Storage{Backend: "wal", Options: map[string]any{}},
 		Transport: Transport{Client: TransportPlugin{Name: "tcp", Options: map[string]any{}}},
 		Auth:      Auth{Schemes: []string{"digest", "ip", "world"}, Plugins: []AuthPlugin{}},
+		Metrics:   Metrics{HTTPHost: "0.0.0.0", HTTPPort: 7000},
+		Admin:     Admin{EnableServer: true, ServerAddress: "0.0.0.0", ServerPort: 8080, CommandURL: "/commands"},
 		Log:       Log{Level: "info", Format: "text"},
 	}
 }

@@ -286,7 +286,7 @@ func TestSourcesFromFlags(t *testing.T) {
 // takes them off one at a time.
 func TestPrecedenceWithZooCfg(t *testing.T) {
 	dir := t.TempDir()
-	zoo := writeFile(t, "zoo.cfg", "tickTime=1000\ndataDir="+dir+"\nclientPort=1111\nadmin.enableServer=false\n")
+	zoo := writeFile(t, "zoo.cfg", "tickTime=1000\ndataDir="+dir+"\nclientPort=1111\nstandaloneEnabled=false\n")
 	yml := writeFile(t, "warren.yaml", "server: {client_addr: ':2222'}\n")
 	env := []string{"WARREN_SERVER_CLIENT_ADDR=:3333"}
 	flags := parsedFlags(t, "--client-addr", ":4444")
@@ -314,7 +314,7 @@ func TestPrecedenceWithZooCfg(t *testing.T) {
 				if cfg.Server.TickTime != time.Second || cfg.Server.DataDir != dir {
 					t.Errorf("zoo.cfg settings lost: tick %v, dataDir %q", cfg.Server.TickTime, cfg.Server.DataDir)
 				}
-				if !reflect.DeepEqual(ignored, []string{"admin.enableServer"}) {
+				if !reflect.DeepEqual(ignored, []string{"standaloneEnabled"}) {
 					t.Errorf("ignored = %v", ignored)
 				}
 			}

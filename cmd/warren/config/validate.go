@@ -113,6 +113,15 @@ func (c Config) Validate() error {
 	if c.Auth.SuperDigest != "" && !(auth.Digest{}).ValidID(c.Auth.SuperDigest) {
 		bad("auth.super_digest", "%q is not user:base64(sha1(user:password))", c.Auth.SuperDigest)
 	}
+	if err := checkPort(c.Metrics.HTTPPort); c.Metrics.Enabled && err != nil {
+		bad("metrics.http_port", "%v", err)
+	}
+	if err := checkPort(c.Admin.ServerPort); c.Admin.EnableServer && err != nil {
+		bad("admin.server_port", "%v", err)
+	}
+	if c.Admin.EnableServer && !strings.HasPrefix(c.Admin.CommandURL, "/") {
+		bad("admin.command_url", "%q must start with /", c.Admin.CommandURL)
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -199,6 +208,13 @@ func checkHostPort(addr string) error {
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return fmt.Errorf("%q: port %q is not a port number", addr, port)
+	}
+	return nil
+}
+
+func checkPort(port int) error {
+	if port < 0 || port > 65535 {
+		return fmt.Errorf("%d is not a port number", port)
 	}
 	return nil
 }

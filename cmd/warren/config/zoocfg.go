@@ -31,6 +31,10 @@ var zooAliases = map[string]string{
 	"zookeeper.znode.container.maxPerMinute":             "znode.container.maxPerMinute",
 	"zookeeper.readonlymode.enabled":                     "readonlymode.enabled",
 	"zookeeper.DigestAuthenticationProvider.superDigest": "DigestAuthenticationProvider.superDigest",
+	"zookeeper.admin.enableServer":                       "admin.enableServer",
+	"zookeeper.admin.serverAddress":                      "admin.serverAddress",
+	"zookeeper.admin.serverPort":                         "admin.serverPort",
+	"zookeeper.admin.commandURL":                         "admin.commandURL",
 }
 
 // zooCfg is the state of one LoadZooCfg call.
@@ -64,6 +68,8 @@ type zooCfg struct {
 //	znode.container.checkIntervalMs, .maxPerMinute Server.ContainerCheckInterval, ContainerMaxPerMinute
 //	readonlymode.enabled                           Server.ReadOnlyMode (true|false)
 //	DigestAuthenticationProvider.superDigest       Auth.SuperDigest
+//	metricsProvider.className, .httpHost, .httpPort Metrics (Prometheus's provider enables it)
+//	admin.enableServer, .serverAddress, .serverPort, .commandURL   Admin
 //	server.N=host:port:port[:participant|observer][;[host:]port]   Server.Servers
 //	dynamicConfigFile                              a file holding the server.N lines
 //	peerType                                       checked (observer|participant), the server.N role wins
@@ -192,6 +198,8 @@ func (z *zooCfg) apply(p property, dynamic bool) error {
 		s.ReadOnlyMode, err = p.trueFalse()
 	case key == "DigestAuthenticationProvider.superDigest":
 		z.cfg.Auth.SuperDigest = p.value
+	case strings.HasPrefix(key, "metricsProvider.") || strings.HasPrefix(key, "admin."):
+		err = z.applyOperability(key, p)
 	case key == "dynamicConfigFile":
 		z.dynamicFile = p.value
 	case key == "peerType":
