@@ -4,6 +4,7 @@
 //	warren log dump DIR|FILE
 //	warren snapshot dump [-d] FILE
 //	warren import --zookeeper-data DIR [--data-dir DIR --backend wal|badger | --config FILE.yaml]
+//	warren bench create|set|get|exists|mixed|load [--addrs A,B] [-c CONNS] [-n IN_FLIGHT] [--json] ...
 //	warren version
 package main
 
@@ -22,6 +23,7 @@ commands:
   log dump       print the txns of a Warren or ZooKeeper log, as ZooKeeper's TxnLogToolkit
   snapshot dump  print the znodes of a snapshot, as ZooKeeper's SnapshotFormatter
   import         load an Apache ZooKeeper data dir into a Warren store
+  bench          load any ZooKeeper-compatible servers; throughput and latency
   version        print the version
 
 Run "warren <command> --help" for a command's flags.
@@ -42,6 +44,8 @@ func main() {
 		err = runSnapshot(args)
 	case "import":
 		err = runImport(args)
+	case "bench":
+		err = runBench(args)
 	case "version", "--version":
 		fmt.Println("warren", version)
 	case "help", "-h", "--help":
