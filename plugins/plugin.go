@@ -372,6 +372,7 @@ func (p *Plugin) start() (*instance, error) {
 		return nil, err
 	}
 	cmd := exec.Command(p.cfg.Path, p.cfg.Args...)
+	dieWithNode(cmd)
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  wire.Handshake,
 		VersionedPlugins: wire.PluginSets(wire.ProtocolVersion, nil),

@@ -457,3 +457,28 @@ auth:
 		t.Errorf("the node stopped serving: %v", err)
 	}
 }
+
+// TestPluginDiesWithNode: a node killed outright takes its plugin with it,
+// even one too frozen to notice.
+func TestPluginDiesWithNode(t *testing.T) {
+	t.Parallel()
+	w, _ := tokenNode(t, "2s", "100ms")
+	pid := pluginPid(t, w)
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) }) // if the test fails
+	// The node alone, not its process group (which holds the plugin too).
+	if err := w.p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-w.p.done // reaped: Kill below no longer signals the group
+	w.Kill()
+	deadline := time.Now().Add(5 * time.Second)
+	for syscall.Kill(pid, 0) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("plugin %d outlived its node by 5s", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
