@@ -161,7 +161,7 @@ var aclIP6Diffs = func() []knownDiff {
 }()
 
 // scenarioACLIP6: IPv6 ACL ids, valid and not. The client connects over
-// IPv4, so none of them matches it; TestIPv6ACL checks matching.
+// IPv4, so none of them matches it; core/server's TestIPv6ACL checks matching.
 func scenarioACLIP6(e *env) {
 	c := e.zk("client")
 	e.create(c, e.root, "", 0, nil)

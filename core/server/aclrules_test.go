@@ -1,12 +1,19 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/warrenzk/warren/auth"
+	"github.com/warrenzk/warren/storage/memory"
 )
 
 // TestPermissionRules checks, for every operation, which permission it needs
@@ -117,6 +124,50 @@ func TestPermissionRules(t *testing.T) {
 					t.Errorf("%s with parent %s, node %s: %v, want NoAuth", r.op, pg.name, ng.name, err)
 				}
 			}
+		}
+	}
+}
+
+// TestIPv6ACL: a client connected over IPv6 holds ip:<its address> in
+// Java's form and matches IPv6 entries and prefixes, never IPv4 ones.
+func TestIPv6ACL(t *testing.T) {
+	l, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	srv, err := New(Config{
+		TickTime: 50 * time.Millisecond, ExtendedTypes: true, ContainerCheckInterval: time.Second,
+		MaxClientCnxns: 60, Logger: slog.New(slog.DiscardHandler),
+	}, memory.NewBackend(), &auth.Checker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(l) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		<-done
+	})
+	n := &testNode{srv: srv, addr: l.Addr().String()}
+	c, _ := n.client(t, 10*time.Second)
+	for _, tc := range []struct {
+		id      string
+		allowed bool
+	}{
+		{"::1", true}, {"0:0:0:0:0:0:0:1", true}, {"::1/128", true}, {"::/0", true}, {"::/127", true},
+		{"::2", false}, {"::2/127", false}, {"::3/126", true}, {"fe80::/10", false}, {"2001:db8::/32", false},
+		{"127.0.0.1", false}, {"0.0.0.0/0", false},
+	} {
+		path := "/v6-" + strings.NewReplacer(":", "_", "/", "-", ".", "_").Replace(tc.id)
+		if _, err := c.Create(path, []byte("x"), 0, []zk.ACL{{Perms: zk.PermRead, Scheme: "ip", ID: tc.id}}); err != nil {
+			t.Fatalf("create with ip:%s: %v", tc.id, err)
+		}
+		_, _, err := c.Get(path)
+		if allowed := err == nil; allowed != tc.allowed || err != nil && !errors.Is(err, zk.ErrNoAuth) {
+			t.Errorf("get under ip:%s from ::1: %v, want allowed=%v", tc.id, err, tc.allowed)
 		}
 	}
 }
