@@ -281,6 +281,8 @@ server:
   four_letter_words: ["*"]
 auth:
   super_digest: "super:D/InIHSb7yEEbrWz8b9l71RjZJU="
+admin:
+  enable_server: false # on by default, on port 8080, which parallel tests would share
 log:
   level: warn
 `
@@ -366,8 +368,9 @@ func startWarrenIn(t testing.TB, extraYAML, dir string) *node {
 
 // zooKeeperClasspath is the class path of the Debian package's ZooKeeper
 // (zookeeper.jar names its dependencies in its manifest) plus slf4j-simple so
-// that its warnings reach our output.
-var zooKeeperClasspath = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar"
+// that its warnings reach our output, and the servlet API, which its
+// manifest forgets and its AdminServer needs.
+var zooKeeperClasspath = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar:/usr/share/java/servlet-api.jar"
 
 // zooKeeperJVMFlags are the JVM options of every ZooKeeper the tests start:
 // TTL nodes on and a container sweep every second as in the captures, the
@@ -430,6 +433,11 @@ func stopZooKeeper(t testing.TB, s *node) {
 // it answers ruok. It does not touch a testing.T, so it may run on any
 // goroutine.
 func launchZooKeeper(java, dir string) (*node, error) {
+	return launchZooKeeperWith(java, dir, "admin.enableServer=false\n")
+}
+
+// launchZooKeeperWith is launchZooKeeper with extra zoo.cfg lines.
+func launchZooKeeperWith(java, dir, extraCfg string) (*node, error) {
 	dataDir := filepath.Join(dir, "data")
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
@@ -445,10 +453,9 @@ dataDir=%s
 clientPortAddress=127.0.0.1
 clientPort=%d
 4lw.commands.whitelist=*
-admin.enableServer=false
 maxClientCnxns=0
 forceSync=no
-`, dataDir, port)
+`, dataDir, port) + extraCfg
 		cfgPath := filepath.Join(dir, "zoo.cfg")
 		if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 			return nil, err

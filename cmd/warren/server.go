@@ -19,6 +19,7 @@ import (
 
 	"github.com/warrenzk/warren/auth"
 	"github.com/warrenzk/warren/cmd/warren/config"
+	"github.com/warrenzk/warren/core/metrics"
 	"github.com/warrenzk/warren/core/server"
 	"github.com/warrenzk/warren/plugins"
 	"github.com/warrenzk/warren/storage"
@@ -89,8 +90,8 @@ var nodeFailure = make(chan error, 1)
 // looked up by name in their registries, then handed to the core as plain
 // values.
 var nodeModule = fx.Module("node",
-	fx.Provide(openStorage, openClientTransport, newPluginHost, newChecker, newServer),
-	fx.Invoke(serveClients),
+	fx.Provide(openStorage, openClientTransport, newPluginHost, newChecker, newExporter, newServer),
+	fx.Invoke(serveClients, serveOperability),
 )
 
 func openStorage(lc fx.Lifecycle, cfg config.Config, logger *slog.Logger) (storage.Backend, error) {
@@ -163,7 +164,7 @@ func newChecker(cfg config.Config, host *plugins.Host) (*auth.Checker, error) {
 	return &auth.Checker{Schemes: schemes, SuperDigest: cfg.Auth.SuperDigest, SkipACL: cfg.Auth.SkipACL}, nil
 }
 
-func newServer(cfg config.Config, logger *slog.Logger, b storage.Backend, checker *auth.Checker) (*server.Server, error) {
+func newServer(cfg config.Config, logger *slog.Logger, b storage.Backend, checker *auth.Checker, exp *metrics.Exporter) (*server.Server, error) {
 	s := cfg.Server
 	lo, hi := s.SessionTimeouts()
 	return server.New(server.Config{
@@ -185,6 +186,7 @@ func newServer(cfg config.Config, logger *slog.Logger, b storage.Backend, checke
 		DataLogDir:             s.LogDir(),
 		Version:                version,
 		Logger:                 logger,
+		Observer:               exp,
 	}, b, checker)
 }
 

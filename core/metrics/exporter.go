@@ -16,7 +16,7 @@ import (
 type Exporter struct {
 	reg *prometheus.Registry
 
-	fsync, snapshot *prometheus.SummaryVec // ZooKeeper's, in ms
+	fsync, snapshot prometheus.Summary // ZooKeeper's, in ms
 	requests        *prometheus.HistogramVec
 	batch           prometheus.Histogram
 	storageSync     prometheus.Observer
@@ -29,12 +29,12 @@ type Exporter struct {
 func New(backend string) *Exporter {
 	e := &Exporter{reg: prometheus.NewRegistry()}
 	// ZooKeeper's BASIC summaries: the median, in milliseconds.
-	e.fsync = prometheus.NewSummaryVec(prometheus.SummaryOpts{
+	e.fsync = prometheus.NewSummary(prometheus.SummaryOpts{
 		Name: "fsynctime", Help: "fsynctime summary", Objectives: map[float64]float64{0.5: 0.05},
-	}, nil)
-	e.snapshot = prometheus.NewSummaryVec(prometheus.SummaryOpts{
+	})
+	e.snapshot = prometheus.NewSummary(prometheus.SummaryOpts{
 		Name: "snapshottime", Help: "snapshottime summary", Objectives: map[float64]float64{0.5: 0.05},
-	}, nil)
+	})
 	e.requests = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "warren_request_duration_seconds",
 		Help:    "Time from reading a request to answering it, by opcode (pings included).",
@@ -84,14 +84,14 @@ func (e *Exporter) RequestDone(op proto.Op, d time.Duration) {
 
 // BatchSynced implements server.Observer.
 func (e *Exporter) BatchSynced(txns int, d time.Duration) {
-	e.fsync.WithLabelValues().Observe(ms(d))
+	e.fsync.Observe(ms(d))
 	e.storageSync.Observe(d.Seconds())
 	e.batch.Observe(float64(txns))
 }
 
 // SnapshotWritten implements server.Observer.
 func (e *Exporter) SnapshotWritten(d time.Duration) {
-	e.snapshot.WithLabelValues().Observe(ms(d))
+	e.snapshot.Observe(ms(d))
 	e.storageSnapshot.Observe(d.Seconds())
 }
 

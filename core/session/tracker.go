@@ -250,3 +250,20 @@ func (h *deadlineHeap) Pop() any {
 	*h = old[:len(old)-1]
 	return x
 }
+
+// Buckets returns the sessions of every non-empty bucket by the bucket's
+// deadline in Unix milliseconds: ZooKeeper's dump lists sessions so.
+func (t *Tracker) Buckets() map[int64][]int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make(map[int64][]int64)
+	for deadline, members := range t.buckets {
+		for id := range members {
+			out[deadline/int64(time.Millisecond)] = append(out[deadline/int64(time.Millisecond)], id)
+		}
+	}
+	for _, ids := range out {
+		slices.Sort(ids)
+	}
+	return out
+}

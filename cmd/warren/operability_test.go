@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/warrenzk/warren/core/metrics"
+	"github.com/warrenzk/warren/core/metrics/metricstest"
+)
+
+func httpGet(t *testing.T, url string) []byte {
+	t.Helper()
+	c := &http.Client{Timeout: 10 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s\n%s", url, resp.Status, b)
+	}
+	return b
+}
+
+// zkPrometheus reads testdata/zookeeper_prometheus.tsv: ZooKeeper 3.8's mntr
+// keys and the series (with type) its Prometheus provider has for each, or
+// "-" for a key Warren does not report.
+func zkPrometheus(t *testing.T) map[string][2]string {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "zookeeper_prometheus.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string][2]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if line := sc.Text(); line != "" && !strings.HasPrefix(line, "#") {
+			f := strings.Split(line, "\t")
+			out[f[0]] = [2]string{f[1], f[2]}
+		}
+	}
+	return out
+}
+
+// TestMetricsEndpoint scrapes a node, checks the text with promtool, and
+// checks that every key ZooKeeper 3.8's mntr reports has Warren's series of
+// ZooKeeper's name and type, unless the fixture says Warren leaves it out.
+func TestMetricsEndpoint(t *testing.T) {
+	port := freePort(t)
+	w, z := startBoth(t, fmt.Sprintf("metrics: {enabled: true, http_host: 127.0.0.1, http_port: %d}", port))
+	c := connectZK(t, w.Addr, 10*time.Second)
+	if _, err := c.Create("/m", []byte("x"), zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	text := httpGet(t, "http://127.0.0.1:"+strconv.Itoa(port)+"/metrics")
+
+	allowed := map[string]bool{}
+	for _, n := range metrics.ZooKeeperNames() {
+		allowed[n] = true
+	}
+	if p := metricstest.Problems(t, text, allowed); len(p) > 0 {
+		t.Errorf("promtool check metrics:\n%s", strings.Join(p, "\n"))
+	}
+	for _, want := range []string{"\nznode_count 6\n", "\nephemerals_count 1\n", `warren_request_duration_seconds_count{op="create"} 1`} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("scrape lacks %q", want)
+		}
+	}
+
+	fixture := zkPrometheus(t)
+	out, err := fourLetter(z.Addr, "mntr", 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		key, _, _ := strings.Cut(line, "\t")
+		series, ok := fixture[key]
+		switch {
+		case !ok:
+			t.Errorf("ZooKeeper's mntr reports %s, which testdata/zookeeper_prometheus.tsv does not list", key)
+		case series[0] == "-":
+		case !strings.Contains(string(text), "# TYPE "+series[0]+" "+series[1]+"\n"):
+			t.Errorf("mntr's %s: the scrape has no %s %s", key, series[1], series[0])
+		}
+	}
+}
+
+// adminKeys returns the top-level keys of one AdminServer answer.
+func adminKeys(t *testing.T, base, name string) []string {
+	t.Helper()
+	var m map[string]any
+	b := httpGet(t, base+"/"+name)
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%s: %v\n%s", name, err, b)
+	}
+	return slices.Sorted(maps.Keys(m))
+}
+
+// adminGaps are keys ZooKeeper 3.8 answers that Warren cannot fill truthfully
+// (docs/compatibility.md).
+var adminGaps = map[string][]string{
+	"environment": {"java.class.path", "java.compiler", "java.home", "java.io.tmpdir", "java.library.path",
+		"java.vendor", "java.version", "os.memory.free", "os.memory.max", "os.version", "user.home", "user.name"},
+}
+
+// TestAdminServerMatchesZooKeeper runs every AdminServer command, by name
+// and alias, on Warren and on ZooKeeper 3.8 and compares the JSON keys.
+func TestAdminServerMatchesZooKeeper(t *testing.T) {
+	wport := freePort(t)
+	w := startWarren(t, fmt.Sprintf("admin: {enable_server: true, server_address: 127.0.0.1, server_port: %d}", wport))
+	java := requireZooKeeper(t)
+	zport := freePort(t)
+	z, err := launchZooKeeperWith(java, t.TempDir(), fmt.Sprintf("admin.enableServer=true\nadmin.serverAddress=127.0.0.1\nadmin.serverPort=%d\n", zport))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stopZooKeeper(t, z) })
+	wbase := "http://127.0.0.1:" + strconv.Itoa(wport) + "/commands"
+	zbase := "http://127.0.0.1:" + strconv.Itoa(zport) + "/commands"
+	for _, n := range []*node{w, z} {
+		c := connectZK(t, n.Addr, 10*time.Second)
+		if _, err := c.Create("/a", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := c.GetW("/a"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{
+		"ruok", "srvr", "server_stats", "stat", "stats", "mntr", "monitor", "conf", "configuration", "config",
+		"cons", "connections", "crst", "connection_stat_reset", "dump", "envi", "env", "environment",
+		"wchs", "watch_summary", "wchc", "watches", "wchp", "watches_by_path", "dirs", "isro", "is_read_only",
+		"leader", "lead", "srst", "stat_reset", "gtmk", "get_trace_mask", "stmk", "hash", "icfg",
+		"initial_configuration", "observers", "obsr", "orst", "voting_view", "zabstate", "nosuch",
+	} {
+		wk, zk := adminKeys(t, wbase, name), adminKeys(t, zbase, name)
+		if name == "mntr" || name == "monitor" {
+			continue // TestMetricsEndpoint and docs/compatibility.md cover mntr's keys
+		}
+		zk = slices.DeleteFunc(zk, func(k string) bool { return slices.Contains(adminGaps[name], k) || slices.Contains(adminGaps[aliasOf(name)], k) })
+		wk = slices.DeleteFunc(wk, func(k string) bool { return k == "go.version" })
+		if !slices.Equal(wk, zk) {
+			t.Errorf("%s: Warren's keys %v, ZooKeeper's %v", name, wk, zk)
+		}
+	}
+	if b := string(httpGet(t, wbase)); !strings.Contains(b, `href="/commands/watches_by_path"`) {
+		t.Errorf("the command list lacks watches_by_path:\n%s", b)
+	}
+}
+
+func aliasOf(name string) string {
+	switch name {
+	case "envi", "env":
+		return "environment"
+	}
+	return name
+}
