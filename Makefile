@@ -6,7 +6,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 15s
 
-.PHONY: build plugins run test test-short vet fuzz clean
+.PHONY: build plugins run test test-short vet fuzz bench-vs-zookeeper clean
 
 build: plugins
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/warren
@@ -38,6 +38,11 @@ fuzz:
 	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
+
+# Warren against Apache ZooKeeper 3.8 (Debian package) side by side; not
+# part of test. BENCHVS_FLAGS="--rounds 2 --duration 3s" for a quick look.
+bench-vs-zookeeper: build
+	$(GO) run ./cmd/benchvs --warren $(BIN) $(BENCHVS_FLAGS)
 
 clean:
 	rm -rf bin

@@ -1,0 +1,301 @@
+// Command benchvs runs `warren bench` against Apache ZooKeeper 3.8 (the
+// Debian package) and Warren side by side on loopback, with the same
+// durable settings (forceSync on, one data disk, all 4lw), alternating
+// which server goes first in each round, and prints each workload's
+// median, spread and the Warren/ZooKeeper ratio against issue 6's target.
+//
+//	go run ./cmd/benchvs [--rounds 5] [--duration 10s]   (make bench-vs-zookeeper)
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// row is one line of issue 6's table: a workload shape and what it judges.
+type row struct {
+	workload     string
+	conns, depth int
+	metric       string  // throughput | p50 | p99
+	target       float64 // Warren/ZooKeeper ratio to reach
+	atLeast      bool    // the ratio must be ≥ target (throughput), else ≤ (latency)
+}
+
+var rows = []row{
+	{"create", 1, 1, "throughput", 1.4, true},
+	{"create", 16, 32, "throughput", 2, true},
+	{"create", 16, 32, "p99", 0.5, false},
+	{"set", 16, 32, "throughput", 2, true},
+	{"set", 16, 32, "p99", 0.5, false},
+	{"get", 1, 1, "p50", 0.25, false},
+	{"get", 16, 32, "throughput", 2, true},
+	{"exists", 16, 32, "throughput", 2, true},
+}
+
+// result is the part of `warren bench --json` this command reads.
+type result struct {
+	Requests   int64   `json:"requests"`
+	Errors     int64   `json:"errors"`
+	Throughput float64 `json:"throughput"`
+	Latency    struct {
+		P50 float64 `json:"p50"`
+		P99 float64 `json:"p99"`
+	} `json:"latency_us"`
+}
+
+func (r result) get(metric string) float64 {
+	switch metric {
+	case "p50":
+		return r.Latency.P50
+	case "p99":
+		return r.Latency.P99
+	}
+	return r.Throughput
+}
+
+type server struct {
+	name, addr string
+	cmd        *exec.Cmd
+	log        *os.File
+}
+
+func main() {
+	warren := flag.String("warren", "bin/warren", "the warren binary (serves, and runs the bench)")
+	java := flag.String("java", "java", "the java binary")
+	classpath := flag.String("zk-classpath", "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar", "ZooKeeper's class path")
+	rounds := flag.Int("rounds", 5, "alternating rounds per workload")
+	duration := flag.Duration("duration", 10*time.Second, "length of each run")
+	dir := flag.String("dir", "", "data directory for both servers (default: a new one under $TMPDIR, removed after)")
+	flag.Parse()
+	if err := run(*warren, *java, *classpath, *dir, *rounds, *duration); err != nil {
+		fmt.Fprintln(os.Stderr, "benchvs:", err)
+		os.Exit(1)
+	}
+}
+
+func run(warren, java, classpath, dir string, rounds int, duration time.Duration) error {
+	if dir == "" {
+		d, err := os.MkdirTemp("", "benchvs-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	zk, err := start("zookeeper", dir, func(cfg string) *exec.Cmd {
+		return exec.Command(java, "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath,
+			"org.apache.zookeeper.server.ZooKeeperServerMain", cfg)
+	})
+	if err != nil {
+		return err
+	}
+	defer zk.stop()
+	wr, err := start("warren", dir, func(cfg string) *exec.Cmd { return exec.Command(warren, "server", "--zoo-cfg", cfg) })
+	if err != nil {
+		return err
+	}
+	defer wr.stop()
+	servers := []*server{wr, zk}
+
+	// Warm up both (the JVM compiles its hot paths) and create the keys.
+	for _, s := range servers {
+		for _, wl := range []string{"create", "get"} {
+			if _, err := bench(warren, s, row{workload: wl, conns: 16, depth: 32}, 3*time.Second); err != nil {
+				return err
+			}
+		}
+	}
+	// results[row index][server index] holds one figure per round.
+	type key struct {
+		workload     string
+		conns, depth int
+	}
+	runs := map[key][2][]result{}
+	var shapes []key
+	for _, r := range rows {
+		k := key{r.workload, r.conns, r.depth}
+		if !slices.Contains(shapes, k) {
+			shapes = append(shapes, k)
+		}
+	}
+	for round := range rounds {
+		for _, k := range shapes {
+			order := []int{0, 1}
+			if round%2 == 1 {
+				order = []int{1, 0}
+			}
+			for _, i := range order {
+				res, err := bench(warren, servers[i], row{workload: k.workload, conns: k.conns, depth: k.depth}, duration)
+				if err != nil {
+					return err
+				}
+				v := runs[k]
+				v[i] = append(v[i], res)
+				runs[k] = v
+				fmt.Fprintf(os.Stderr, "round %d %-7s %2dx%-2d %-9s %8.0f/s p50 %6.0fµs p99 %6.0fµs errors %d\n", round+1,
+					k.workload, k.conns, k.depth, servers[i].name, res.Throughput, res.Latency.P50, res.Latency.P99, res.Errors)
+			}
+		}
+	}
+	fmt.Printf("%d rounds of %s each, alternating; medians [min–max]\n\n", rounds, duration)
+	fmt.Println("| workload (100 B values) | metric | Warren | ZooKeeper 3.8 | Warren/ZooKeeper | target | met |")
+	fmt.Println("|---|---|---|---|---|---|---|")
+	for _, r := range rows {
+		v := runs[key{r.workload, r.conns, r.depth}]
+		w, z := stats(v[0], r.metric), stats(v[1], r.metric)
+		ratio := w[1] / z[1]
+		met := ratio >= r.target
+		cmp := "≥"
+		if !r.atLeast {
+			met, cmp = ratio <= r.target, "≤"
+		}
+		fmt.Printf("| %s, %d × %d | %s | %s | %s | %.2f× | %s %.2g× | %s |\n", r.workload, r.conns, r.depth, unit(r.metric),
+			show(w, r.metric), show(z, r.metric), ratio, cmp, r.target, map[bool]string{true: "yes", false: "no"}[met])
+	}
+	return nil
+}
+
+// stats returns min, median, max of the metric over the runs.
+func stats(rs []result, metric string) [3]float64 {
+	v := make([]float64, len(rs))
+	for i, r := range rs {
+		v[i] = r.get(metric)
+	}
+	slices.Sort(v)
+	med := v[len(v)/2]
+	if len(v)%2 == 0 {
+		med = (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	return [3]float64{v[0], med, v[len(v)-1]}
+}
+
+func unit(metric string) string {
+	if metric == "throughput" {
+		return "requests/s"
+	}
+	return metric + " latency"
+}
+
+func show(s [3]float64, metric string) string {
+	f := func(v float64) string {
+		if metric == "throughput" {
+			return strconv.FormatFloat(v, 'f', 0, 64)
+		}
+		return strconv.FormatFloat(v, 'f', 0, 64) + " µs"
+	}
+	return fmt.Sprintf("%s [%s–%s]", f(s[1]), f(s[0]), f(s[2]))
+}
+
+// bench runs `warren bench --json` against s; failed requests make the
+// figure meaningless, so they are an error.
+func bench(warren string, s *server, r row, d time.Duration) (result, error) {
+	out, err := exec.Command(warren, "bench", r.workload, "--addrs", s.addr, "-c", strconv.Itoa(r.conns),
+		"-n", strconv.Itoa(r.depth), "-d", d.String(), "--value-size", "100", "--keys", "10000", "--json").Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return result{}, fmt.Errorf("bench %s on %s: %v\n%s", r.workload, s.name, err, ee.Stderr)
+		}
+		return result{}, err
+	}
+	var res result
+	if err := json.Unmarshal(out, &res); err != nil {
+		return result{}, fmt.Errorf("bench output %q: %w", out, err)
+	}
+	if res.Errors > 0 {
+		return res, fmt.Errorf("bench %s on %s: %d of %d requests failed", r.workload, s.name, res.Errors, res.Requests)
+	}
+	return res, nil
+}
+
+// start writes a zoo.cfg for name under dir (both servers read the same
+// settings), starts the server and waits until it answers ruok.
+func start(name, dir string, command func(cfg string) *exec.Cmd) (*server, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	home := filepath.Join(dir, name)
+	if err := os.MkdirAll(home, 0o755); err != nil {
+		return nil, err
+	}
+	cfg := filepath.Join(home, "zoo.cfg")
+	err = os.WriteFile(cfg, fmt.Appendf(nil, `tickTime=2000
+initLimit=10
+syncLimit=5
+dataDir=%s
+clientPortAddress=127.0.0.1
+clientPort=%d
+4lw.commands.whitelist=*
+admin.enableServer=false
+maxClientCnxns=0
+forceSync=yes
+`, filepath.Join(home, "data"), port), 0o644)
+	if err != nil {
+		return nil, err
+	}
+	log, err := os.Create(filepath.Join(home, "output.log"))
+	if err != nil {
+		return nil, err
+	}
+	s := &server{name: name, addr: "127.0.0.1:" + strconv.Itoa(port), cmd: command(cfg), log: log}
+	s.cmd.Stdout, s.cmd.Stderr = log, log
+	if err := s.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if ruok(s.addr) {
+			return s, nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.stop()
+	return nil, fmt.Errorf("%s on %s did not answer ruok within 60s; see %s", name, s.addr, log.Name())
+}
+
+func ruok(addr string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte("ruok")); err != nil {
+		return false
+	}
+	line, _ := bufio.NewReader(c).ReadString('\n')
+	return strings.HasPrefix(line, "imok")
+}
+
+// stop ends the server with SIGTERM (SIGKILL after 10 s) and reaps it.
+func (s *server) stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-done
+	}
+	s.log.Close()
+}
