@@ -15,7 +15,7 @@ import (
 func (s *Server) read(c *conn, r *request) []byte {
 	zxid := s.tree.LastZxid()
 	// Pings count in the latencies, as in ZooKeeper's FinalRequestProcessor.
-	defer func() { s.stats.observeLatency(s.cfg.Now().Sub(r.start)) }()
+	defer s.observeRequest(r)
 	if r.op == proto.OpPing {
 		return encodeReply(proto.XidPing, zxid, proto.ErrOK, nil)
 	}
