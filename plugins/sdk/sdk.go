@@ -39,6 +39,7 @@ package sdk
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -131,8 +132,10 @@ func checkName(name string) error {
 // Logger returns a logger whose records Warren shows in its own log, with
 // their level and attributes, tagged with the plugin. A plugin must not
 // write to stdout: go-plugin's handshake uses it.
-func Logger() *slog.Logger {
-	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{
+func Logger() *slog.Logger { return newLogger(os.Stderr) }
+
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{
 		Level: slog.LevelDebug,
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 			if len(groups) > 0 {
