@@ -39,10 +39,6 @@ func Handler(cmds Commands, prefix, initialConfig string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc(prefix+"/{name}", func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
-		if name == "" {
-			list(w, prefix, names)
-			return
-		}
 		if p, ok := aliases[name]; ok {
 			name = p
 		}
@@ -69,7 +65,9 @@ func Handler(cmds Commands, prefix, initialConfig string) http.Handler {
 		enc.SetIndent("", "  ")
 		enc.Encode(resp)
 	})
-	mux.HandleFunc(prefix, func(w http.ResponseWriter, r *http.Request) { list(w, prefix, names) })
+	listAll := func(w http.ResponseWriter, r *http.Request) { list(w, prefix, names) }
+	mux.HandleFunc(prefix, listAll)
+	mux.HandleFunc(prefix+"/{$}", listAll)
 	return mux
 }
 
