@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -296,6 +297,36 @@ func TestDataDirLockedBySecondNode(t *testing.T) {
 			}
 			if _, err := fourLetter(first.Addr, "ruok", 5*time.Second); err != nil {
 				t.Fatalf("the first node stopped answering: %v", err)
+			}
+		})
+	}
+}
+
+// TestDataDirUnusable: a data dir that cannot be created or written is a
+// start-up error that names it, not a node that starts and loses writes.
+func TestDataDirUnusable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	file := filepath.Join(t.TempDir(), "not-a-dir")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, backend := range []string{"wal", "badger"} {
+		t.Run(backend, func(t *testing.T) {
+			cmd := warrenCommand("server", "--client-addr", fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+				"--data-dir", filepath.Join(file, "data"))
+			cmd.Env = append(cmd.Env, "WARREN_STORAGE_BACKEND="+backend)
+			p, err := startProc("warren", cmd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			code, err := p.exitCode(15 * time.Second)
+			if err != nil || code == 0 {
+				t.Fatalf("exit %d, %v\n%s", code, err, p.out.String())
+			}
+			if out := p.out.String(); !strings.Contains(out, file) {
+				t.Errorf("the error does not name the data dir:\n%s", out)
 			}
 		})
 	}

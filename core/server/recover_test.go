@@ -261,3 +261,45 @@ func TestLostCloseSessionKeepsSession(t *testing.T) {
 		t.Fatalf("write on the session after its lost close: %v", err)
 	}
 }
+
+// TestAutopurge checks that the purge keeps SnapRetainCount snapshots and
+// drops the log the oldest of them does not need, and that the node still
+// recovers from what is left.
+func TestAutopurge(t *testing.T) {
+	store := memory.NewBackend()
+	n := startNodeOn(t, store, func(c *Config) {
+		c.SnapCount = 20
+		c.SnapRetainCount = 3
+		c.PurgeInterval = 20 * time.Millisecond
+	})
+	c, _ := n.client(t, time.Second)
+	acl := zk.WorldACL(zk.PermAll)
+	for i := range 300 {
+		if _, err := c.Create(fmt.Sprintf("/p%03d", i), nil, 0, acl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var oldest int64
+	waitFor(t, func() bool {
+		list, err := store.Snapshots().List()
+		if err != nil || len(list) != 3 {
+			return false
+		}
+		oldest = list[len(list)-1].Zxid
+		_, err = store.Log().ReadFrom(oldest)
+		return errors.Is(err, storage.ErrCompacted)
+	}, "the purge to leave 3 snapshots and no log before the oldest")
+	if _, err := store.Log().ReadFrom(oldest + 1); err != nil {
+		t.Fatalf("the log after the oldest kept snapshot is gone: %v", err)
+	}
+	want := n.srv.tree.LastZxid()
+	n.stop()
+	restarted := startNodeOn(t, store.Durable())
+	if got := restarted.srv.tree.LastZxid(); got != want {
+		t.Fatalf("last zxid after purge and restart %#x, want %#x", got, want)
+	}
+	c2, _ := restarted.client(t, time.Second)
+	if ok, _, err := c2.Exists("/p299"); !ok || err != nil {
+		t.Fatalf("/p299 after purge and restart: %v, %v", ok, err)
+	}
+}
