@@ -28,7 +28,10 @@ func TestMain(m *testing.M) {
 // startNode runs an in-process standalone Warren node on a free loopback
 // port with an in-memory log, stopped when the test ends; it returns the
 // node's address.
-func startNode(t *testing.T) string {
+func startNode(t *testing.T) string { return startNodeB(t) }
+
+// startNodeB is startNode for tests and benchmarks alike.
+func startNodeB(t testing.TB) string {
 	t.Helper()
 	srv, err := server.New(server.Config{
 		TickTime:        50 * time.Millisecond,
