@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -68,18 +69,8 @@ func (s *Server) sessionList() []snapshot.Session {
 	for id, timeout := range m {
 		out = append(out, snapshot.Session{ID: id, Timeout: int32(timeout / time.Millisecond)})
 	}
-	slices.SortFunc(out, func(a, b snapshot.Session) int { return compareInt64(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b snapshot.Session) int { return cmp.Compare(a.ID, b.ID) })
 	return out
-}
-
-func compareInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // writeSnapshot streams v into the store. A failure is logged and costs
