@@ -30,15 +30,31 @@ func newExporter(cfg config.Config) *metrics.Exporter {
 // ZooKeeper's AdminServer does.
 func serveOperability(lc fx.Lifecycle, cfg config.Config, src config.Sources, logger *slog.Logger, srv *server.Server, exp *metrics.Exporter) {
 	exp.Watch(srv)
-	if m := cfg.Metrics; m.Enabled {
+	if addr := metricsAddr(cfg); addr != "off" {
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", exp.Handler())
-		serveHTTP(lc, logger, "metrics", net.JoinHostPort(m.HTTPHost, strconv.Itoa(m.HTTPPort)), mux)
+		serveHTTP(lc, logger, "metrics", addr, mux)
 	}
-	if a := cfg.Admin; a.EnableServer {
-		h := admin.Handler(srv, a.CommandURL, initialConfig(src))
-		serveHTTP(lc, logger, "AdminServer", net.JoinHostPort(a.ServerAddress, strconv.Itoa(a.ServerPort)), h)
+	if addr := adminAddr(cfg); addr != "off" {
+		serveHTTP(lc, logger, "AdminServer", addr, admin.Handler(srv, cfg.Admin.CommandURL, initialConfig(src)))
 	}
+}
+
+// metricsAddr is where the metrics endpoint listens, or "off" (for the
+// start-up banner too).
+func metricsAddr(cfg config.Config) string {
+	if !cfg.Metrics.Enabled {
+		return "off"
+	}
+	return net.JoinHostPort(cfg.Metrics.HTTPHost, strconv.Itoa(cfg.Metrics.HTTPPort))
+}
+
+// adminAddr is where the AdminServer listens, or "off".
+func adminAddr(cfg config.Config) string {
+	if !cfg.Admin.EnableServer {
+		return "off"
+	}
+	return net.JoinHostPort(cfg.Admin.ServerAddress, strconv.Itoa(cfg.Admin.ServerPort))
 }
 
 // initialConfig is the text of the file the node was configured from, for

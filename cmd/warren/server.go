@@ -209,6 +209,8 @@ func serveClients(lc fx.Lifecycle, cfg config.Config, src config.Sources, logger
 				"storage", cfg.Storage.Backend,
 				"data_dir", cfg.Server.DataDir,
 				"data_log_dir", cfg.Server.LogDir(),
+				"metrics_addr", metricsAddr(cfg),
+				"admin_addr", adminAddr(cfg),
 				"mode", "standalone",
 			)
 			go func() {
