@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"log/slog"
 	"math"
 	"slices"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	badgerdb "github.com/dgraph-io/badger/v4"
 
 	"github.com/warrenzk/warren/storage"
+	"github.com/warrenzk/warren/storage/storagetest"
 )
 
 // TestPurgeKeepsLastZxidAcrossReopen checks that purging every entry
@@ -326,8 +326,8 @@ func TestTruncateStopsIterators(t *testing.T) {
 // each write, the operator is warned, and the log still works and survives
 // a clean Close.
 func TestForceSyncOff(t *testing.T) {
-	var logs logBuffer
-	b := openConfig(t, storage.Config{DataDir: t.TempDir(), NoSync: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	var logs storagetest.LogBuffer
+	b := openConfig(t, storage.Config{DataDir: t.TempDir(), NoSync: true, Logger: logs.Logger()})
 	if b.logDB.Opts().SyncWrites || b.snapDB.Opts().SyncWrites {
 		t.Fatal("SyncWrites on with ForceSync false")
 	}

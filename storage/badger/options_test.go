@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/warrenzk/warren/storage"
+	"github.com/warrenzk/warren/storage/storagetest"
 )
 
 func TestOptions(t *testing.T) {
@@ -92,12 +93,12 @@ func TestValueLogGC(t *testing.T) {
 		if err := b.Log().PurgeBefore(z * 10); err != nil {
 			t.Fatal(err)
 		}
-		writeSnap(t, s, z, stream(byte(z), 3*chunkSize))
+		storagetest.WriteSnapshot(t, s, z, stream(byte(z), 3*chunkSize))
 		if err := s.Purge(1); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, data := readNewest(t, s); len(data) != 3*chunkSize {
+	if _, data := storagetest.ReadNewest(t, s); len(data) != 3*chunkSize {
 		t.Fatalf("newest snapshot has %d bytes", len(data))
 	}
 	if err := b.Close(); err != nil {

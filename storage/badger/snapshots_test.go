@@ -4,17 +4,16 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
 
 	"github.com/warrenzk/warren/storage"
+	"github.com/warrenzk/warren/storage/storagetest"
 )
 
 // stream returns n bytes that differ with seed.
@@ -24,35 +23,6 @@ func stream(seed byte, n int) []byte {
 		b[i] = byte(i*7) + seed
 	}
 	return b
-}
-
-func writeSnap(t *testing.T, s storage.Snapshotter, zxid int64, data []byte) {
-	t.Helper()
-	sink, err := s.Create(zxid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sink.Abort()
-	if _, err := sink.Write(data); err != nil {
-		t.Fatal(err)
-	}
-	if err := sink.Commit(); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func readNewest(t *testing.T, s storage.Snapshotter) (storage.SnapshotMeta, []byte) {
-	t.Helper()
-	meta, r, err := s.OpenNewest()
-	if err != nil {
-		t.Fatalf("OpenNewest: %v", err)
-	}
-	defer r.Close()
-	data, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatalf("read %s: %v", meta.ID, err)
-	}
-	return meta, data
 }
 
 // dbKeys returns how many keys db holds with prefix.
@@ -79,7 +49,7 @@ func TestSnapshotChunks(t *testing.T) {
 	b := open(t)
 	sizes := []int{chunkSize - 1, chunkSize, chunkSize + 1, 2*chunkSize + 12345}
 	for i, n := range sizes {
-		writeSnap(t, b.Snapshots(), int64(i+1), stream(byte(i), n))
+		storagetest.WriteSnapshot(t, b.Snapshots(), int64(i+1), stream(byte(i), n))
 	}
 	b = reopen(t, b)
 	list, err := b.Snapshots().List()
@@ -94,7 +64,7 @@ func TestSnapshotChunks(t *testing.T) {
 			t.Errorf("List[%d].Size = %d, want %d", i, m.Size, want)
 		}
 	}
-	meta, data := readNewest(t, b.Snapshots())
+	meta, data := storagetest.ReadNewest(t, b.Snapshots())
 	last := len(sizes) - 1
 	if meta.Zxid != int64(last+1) || !bytes.Equal(data, stream(byte(last), sizes[last])) {
 		t.Fatalf("newest = %+v with %d bytes, want zxid %d with %d", meta, len(data), last+1, sizes[last])
@@ -108,12 +78,12 @@ func TestSnapshotChunks(t *testing.T) {
 // being written, one being purged) and checks that the next open removes
 // them and keeps the committed ones.
 func TestSnapshotCrashLeftovers(t *testing.T) {
-	var logs logBuffer
-	cfg := storage.Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	var logs storagetest.LogBuffer
+	cfg := storage.Config{DataDir: t.TempDir(), Logger: logs.Logger()}
 	b := openConfig(t, cfg)
 	s := b.Snapshots()
-	writeSnap(t, s, 10, stream(1, 3*chunkSize))
-	writeSnap(t, s, 20, stream(2, 100))
+	storagetest.WriteSnapshot(t, s, 10, stream(1, 3*chunkSize))
+	storagetest.WriteSnapshot(t, s, 20, stream(2, 100))
 
 	// A crash during a write: chunks and an uncommitted meta record.
 	sink, err := s.Create(30)
@@ -180,41 +150,23 @@ func corruptChunk(t *testing.T, db *badgerdb.DB, m snapMeta, index uint32) {
 	}
 }
 
-// logBuffer is a slog handler's destination safe for concurrent writes.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // TestDamagedSnapshotSkipped corrupts, then deletes, chunks of the newest
 // snapshots and checks that OpenNewest falls back to the next newest,
 // saying so in the log.
 func TestDamagedSnapshotSkipped(t *testing.T) {
-	var logs logBuffer
-	b := openConfig(t, storage.Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	var logs storagetest.LogBuffer
+	b := openConfig(t, storage.Config{DataDir: t.TempDir(), Logger: logs.Logger()})
 	s := b.Snapshots()
-	writeSnap(t, s, 10, stream(1, 1000))
-	writeSnap(t, s, 20, stream(2, 2*chunkSize+10))
-	writeSnap(t, s, 30, stream(3, chunkSize+10))
+	storagetest.WriteSnapshot(t, s, 10, stream(1, 1000))
+	storagetest.WriteSnapshot(t, s, 20, stream(2, 2*chunkSize+10))
+	storagetest.WriteSnapshot(t, s, 30, stream(3, chunkSize+10))
 	ms := b.snaps.mustCommitted(t) // 30, 20, 10
 
 	corruptChunk(t, b.snapDB, ms[0], 1)
 	if err := b.snapDB.Update(func(txn *badgerdb.Txn) error { return txn.Delete(chunkKey(ms[1].id, 0)) }); err != nil {
 		t.Fatal(err)
 	}
-	meta, data := readNewest(t, s)
+	meta, data := storagetest.ReadNewest(t, s)
 	if meta.Zxid != 10 || !bytes.Equal(data, stream(1, 1000)) {
 		t.Fatalf("OpenNewest = %+v, want zxid 10 intact", meta)
 	}
@@ -244,7 +196,7 @@ func TestDamagedSnapshotSkipped(t *testing.T) {
 // reader must fail at the end rather than pass the damage on.
 func TestDamageAfterOpen(t *testing.T) {
 	b := open(t)
-	writeSnap(t, b.Snapshots(), 1, stream(1, 2*chunkSize))
+	storagetest.WriteSnapshot(t, b.Snapshots(), 1, stream(1, 2*chunkSize))
 	_, r, err := b.Snapshots().OpenNewest()
 	if err != nil {
 		t.Fatal(err)
@@ -263,7 +215,7 @@ func TestDamageAfterOpen(t *testing.T) {
 // their space.
 func TestSnapshotsStayInLSM(t *testing.T) {
 	b := open(t)
-	writeSnap(t, b.Snapshots(), 1, stream(1, 3*chunkSize))
+	storagetest.WriteSnapshot(t, b.Snapshots(), 1, stream(1, 3*chunkSize))
 	files, err := filepath.Glob(filepath.Join(b.snapDB.Opts().Dir, "*.vlog"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no value-log files in %s: %v", b.snapDB.Opts().Dir, err)
@@ -289,11 +241,11 @@ func TestSnapshotsStayInLSM(t *testing.T) {
 // towards those Purge keeps: with the newest damaged, Purge(1) keeps the
 // next newest good one, which OpenNewest then returns.
 func TestPurgeKeepsGoodSnapshots(t *testing.T) {
-	var logs logBuffer
-	b := openConfig(t, storage.Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	var logs storagetest.LogBuffer
+	b := openConfig(t, storage.Config{DataDir: t.TempDir(), Logger: logs.Logger()})
 	s := b.Snapshots()
 	for _, z := range []int64{10, 20, 30} {
-		writeSnap(t, s, z, stream(byte(z), chunkSize+int(z)))
+		storagetest.WriteSnapshot(t, s, z, stream(byte(z), chunkSize+int(z)))
 	}
 	corruptChunk(t, b.snapDB, b.snaps.mustCommitted(t)[0], 1)
 	if err := s.Purge(1); err != nil {
@@ -306,7 +258,7 @@ func TestPurgeKeepsGoodSnapshots(t *testing.T) {
 	if len(list) != 2 || list[0].Zxid != 30 || list[1].Zxid != 20 {
 		t.Fatalf("after Purge(1) with the newest damaged: %+v, want zxids 30 (damaged), 20", list)
 	}
-	if meta, data := readNewest(t, s); meta.Zxid != 20 || !bytes.Equal(data, stream(20, chunkSize+20)) {
+	if meta, data := storagetest.ReadNewest(t, s); meta.Zxid != 20 || !bytes.Equal(data, stream(20, chunkSize+20)) {
 		t.Fatalf("OpenNewest = %+v, want zxid 20 intact", meta)
 	}
 	if !strings.Contains(logs.String(), "does not count towards those a purge keeps") {

@@ -69,8 +69,8 @@ func RunReopen(t *testing.T, open func(t *testing.T) storage.Backend, reopen fun
 	t.Run("SnapshotsSurvive", func(t *testing.T) {
 		b := open(t)
 		s := b.Snapshots()
-		writeSnapshot(t, s, 10, snapshotData(10, 1000))
-		writeSnapshot(t, s, 20, snapshotData(20, 2000))
+		WriteSnapshot(t, s, 10, snapshotData(10, 1000))
+		WriteSnapshot(t, s, 20, snapshotData(20, 2000))
 		sink, err := s.Create(30)
 		if err != nil {
 			t.Fatal(err)
@@ -87,7 +87,7 @@ func RunReopen(t *testing.T, open func(t *testing.T) storage.Backend, reopen fun
 		if len(list) != 2 || list[0].Zxid != 20 || list[1].Zxid != 10 {
 			t.Fatalf("snapshots after reopen: %+v, want zxids 20, 10", list)
 		}
-		meta, data := readSnapshot(t, b.Snapshots())
+		meta, data := ReadNewest(t, b.Snapshots())
 		if meta.Zxid != 20 || string(data) != string(snapshotData(20, 2000)) {
 			t.Fatalf("newest after reopen = %+v", meta)
 		}

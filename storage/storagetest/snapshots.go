@@ -27,9 +27,9 @@ func runSnapshots(t *testing.T, open func(t *testing.T) storage.Backend) {
 	}
 }
 
-// writeSnapshot writes and commits a snapshot labelled zxid holding data,
+// WriteSnapshot writes and commits a snapshot labelled zxid holding data,
 // in chunks.
-func writeSnapshot(t *testing.T, s storage.Snapshotter, zxid int64, data []byte) {
+func WriteSnapshot(t *testing.T, s storage.Snapshotter, zxid int64, data []byte) {
 	t.Helper()
 	sink, err := s.Create(zxid)
 	if err != nil {
@@ -75,8 +75,8 @@ func testCreateCommitOpen(t *testing.T, s storage.Snapshotter) {
 	for _, size := range []int{0, 1, 100_000} {
 		data := snapshotData(int64(size), size)
 		zxid := int64(0x100000000 + size)
-		writeSnapshot(t, s, zxid, data)
-		meta, got := readSnapshot(t, s)
+		WriteSnapshot(t, s, zxid, data)
+		meta, got := ReadNewest(t, s)
 		if meta.Zxid != zxid || meta.Size != int64(size) || meta.ID == "" {
 			t.Errorf("meta = %+v, want zxid %#x, size %d, an ID", meta, zxid, size)
 		}
@@ -87,7 +87,7 @@ func testCreateCommitOpen(t *testing.T, s storage.Snapshotter) {
 }
 
 func testAbort(t *testing.T, s storage.Snapshotter) {
-	writeSnapshot(t, s, 10, []byte("kept"))
+	WriteSnapshot(t, s, 10, []byte("kept"))
 	sink, err := s.Create(20)
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +107,7 @@ func testAbort(t *testing.T, s storage.Snapshotter) {
 	if err := sink.Commit(); !errors.Is(err, storage.ErrClosed) {
 		t.Errorf("Commit after Abort: %v, want ErrClosed", err)
 	}
-	meta, data := readSnapshot(t, s)
+	meta, data := ReadNewest(t, s)
 	if meta.Zxid != 10 || string(data) != "kept" {
 		t.Errorf("newest after an abort = %+v %q, want zxid 10 %q", meta, data, "kept")
 	}
@@ -129,7 +129,7 @@ func testAbort(t *testing.T, s storage.Snapshotter) {
 	if _, err := sink.Write([]byte("x")); !errors.Is(err, storage.ErrClosed) {
 		t.Errorf("Write after Commit: %v, want ErrClosed", err)
 	}
-	if meta, _ := readSnapshot(t, s); meta.Zxid != 30 {
+	if meta, _ := ReadNewest(t, s); meta.Zxid != 30 {
 		t.Errorf("newest = %#x, want 30", meta.Zxid)
 	}
 }
@@ -151,11 +151,11 @@ func testUncommittedInvisible(t *testing.T, s storage.Snapshotter) {
 	}
 	// A snapshot started earlier but committed later, with a lower zxid, is
 	// not the newest.
-	writeSnapshot(t, s, 9, []byte("nine"))
+	WriteSnapshot(t, s, 9, []byte("nine"))
 	if err := sink.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	meta, data := readSnapshot(t, s)
+	meta, data := ReadNewest(t, s)
 	if meta.Zxid != 9 || string(data) != "nine" {
 		t.Errorf("newest = %+v %q, want zxid 9", meta, data)
 	}
@@ -163,9 +163,9 @@ func testUncommittedInvisible(t *testing.T, s storage.Snapshotter) {
 
 func testListNewestFirst(t *testing.T, s storage.Snapshotter) {
 	for _, z := range []int64{20, 10, 40, 30} {
-		writeSnapshot(t, s, z, snapshotData(z, int(z)))
+		WriteSnapshot(t, s, z, snapshotData(z, int(z)))
 	}
-	writeSnapshot(t, s, 30, []byte("thirty again")) // same zxid, committed last
+	WriteSnapshot(t, s, 30, []byte("thirty again")) // same zxid, committed last
 	list, err := s.List()
 	if err != nil {
 		t.Fatal(err)
@@ -187,7 +187,7 @@ func testListNewestFirst(t *testing.T, s storage.Snapshotter) {
 	if list[1].Size != int64(len("thirty again")) {
 		t.Errorf("the later snapshot at 30 is not listed first: %+v", list[1:3])
 	}
-	meta, _ := readSnapshot(t, s)
+	meta, _ := ReadNewest(t, s)
 	if meta != list[0] {
 		t.Errorf("OpenNewest = %+v, List[0] = %+v", meta, list[0])
 	}
@@ -195,7 +195,7 @@ func testListNewestFirst(t *testing.T, s storage.Snapshotter) {
 
 func testSnapshotPurge(t *testing.T, s storage.Snapshotter) {
 	for z := int64(1); z <= 5; z++ {
-		writeSnapshot(t, s, z*10, snapshotData(z, 10))
+		WriteSnapshot(t, s, z*10, snapshotData(z, 10))
 	}
 	if err := s.Purge(0); err == nil {
 		t.Error("Purge(0) succeeded; the newest snapshot must be kept")
@@ -216,20 +216,20 @@ func testSnapshotPurge(t *testing.T, s storage.Snapshotter) {
 	if len(list) != 2 || list[0].Zxid != 50 || list[1].Zxid != 40 {
 		t.Fatalf("after Purge(2): %+v, want zxids 50, 40", list)
 	}
-	if meta, data := readSnapshot(t, s); meta.Zxid != 50 || !bytes.Equal(data, snapshotData(5, 10)) {
+	if meta, data := ReadNewest(t, s); meta.Zxid != 50 || !bytes.Equal(data, snapshotData(5, 10)) {
 		t.Errorf("newest after purge = %+v", meta)
 	}
 }
 
 func testReaderSurvivesPurge(t *testing.T, s storage.Snapshotter) {
 	old := snapshotData(1, 50_000)
-	writeSnapshot(t, s, 1, old)
+	WriteSnapshot(t, s, 1, old)
 	meta, r, err := s.OpenNewest()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	writeSnapshot(t, s, 2, []byte("newer"))
+	WriteSnapshot(t, s, 2, []byte("newer"))
 	if err := s.Purge(1); err != nil {
 		t.Fatal(err)
 	}

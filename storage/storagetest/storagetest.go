@@ -194,8 +194,8 @@ func testClosed(t *testing.T, b storage.Backend) {
 
 func second[T any](_ T, err error) error { return err }
 
-// readSnapshot reads the newest snapshot whole.
-func readSnapshot(t *testing.T, s storage.Snapshotter) (storage.SnapshotMeta, []byte) {
+// ReadNewest reads the newest snapshot whole, failing t on any error.
+func ReadNewest(t *testing.T, s storage.Snapshotter) (storage.SnapshotMeta, []byte) {
 	t.Helper()
 	meta, r, err := s.OpenNewest()
 	if err != nil {

@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/warrenzk/warren/storage"
+	"github.com/warrenzk/warren/storage/storagetest"
 )
 
 // ent is the entry the tests write for zxid z.
@@ -171,28 +170,10 @@ func flip(t *testing.T, path string, off int64) {
 	patch(t, path, off, []byte{^b[off]})
 }
 
-// logBuffer collects what a backend logs.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // capture points cfg's logger at a new buffer and returns it.
-func capture(cfg *storage.Config) *logBuffer {
-	b := &logBuffer{}
-	cfg.Logger = slog.New(slog.NewTextHandler(b, nil))
+func capture(cfg *storage.Config) *storagetest.LogBuffer {
+	b := &storagetest.LogBuffer{}
+	cfg.Logger = b.Logger()
 	return b
 }
 

@@ -10,21 +10,13 @@ import (
 	"testing"
 
 	"github.com/warrenzk/warren/storage"
+	"github.com/warrenzk/warren/storage/storagetest"
 )
 
 // commitSnapshot writes and commits a snapshot and returns its path.
 func commitSnapshot(t *testing.T, s storage.Snapshotter, zxid int64, data []byte) string {
 	t.Helper()
-	sink, err := s.Create(zxid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sink.Write(data); err != nil {
-		t.Fatal(err)
-	}
-	if err := sink.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	storagetest.WriteSnapshot(t, s, zxid, data)
 	list, err := s.List()
 	if err != nil {
 		t.Fatal(err)
@@ -42,21 +34,6 @@ func snapDirOf(s storage.Snapshotter) string { return s.(*Snapshots).dir }
 
 func snapData(zxid int64) []byte { return bytes.Repeat([]byte{byte(zxid)}, 1000+int(zxid)) }
 
-// newest reads the newest snapshot whole.
-func newest(t *testing.T, s storage.Snapshotter) (storage.SnapshotMeta, []byte) {
-	t.Helper()
-	meta, r, err := s.OpenNewest()
-	if err != nil {
-		t.Fatalf("OpenNewest: %v", err)
-	}
-	defer r.Close()
-	data, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return meta, data
-}
-
 // TestDamagedSnapshotSkipped: OpenNewest passes over a snapshot whose CRC
 // or footer is wrong, saying which and why, for the next newest.
 func TestDamagedSnapshotSkipped(t *testing.T) {
@@ -68,7 +45,7 @@ func TestDamagedSnapshotSkipped(t *testing.T) {
 	p30 := commitSnapshot(t, s, 30, snapData(30))
 
 	flip(t, p30, 500) // a bit flip in the stream
-	meta, data := newest(t, s)
+	meta, data := storagetest.ReadNewest(t, s)
 	if meta.Zxid != 20 || !bytes.Equal(data, snapData(20)) {
 		t.Fatalf("OpenNewest over a damaged newest = %+v", meta)
 	}
@@ -77,7 +54,7 @@ func TestDamagedSnapshotSkipped(t *testing.T) {
 	if err := os.Truncate(p20, fileSize(t, p20)-1); err != nil { // the footer torn
 		t.Fatal(err)
 	}
-	if meta, _ := newest(t, s); meta.Zxid != 10 {
+	if meta, _ := storagetest.ReadNewest(t, s); meta.Zxid != 10 {
 		t.Fatalf("OpenNewest over two damaged = %+v, want zxid 10", meta)
 	}
 	mustContain(t, "log", logs.String(), p20, "footer")
@@ -93,7 +70,7 @@ func TestDamagedSnapshotSkipped(t *testing.T) {
 	if err := s.Purge(1); err != nil {
 		t.Fatal(err)
 	}
-	if meta, _ := newest(t, s); meta.Zxid != 10 {
+	if meta, _ := storagetest.ReadNewest(t, s); meta.Zxid != 10 {
 		t.Fatalf("after Purge(1) the newest good snapshot is %+v", meta)
 	}
 	// With a valid newest, the damaged ones behind it go too.
@@ -139,7 +116,7 @@ func TestSnapshotLeftovers(t *testing.T) {
 		t.Errorf("temp files after reopen: %v", left)
 	}
 	mustContain(t, "log", logs.String(), tmps[0])
-	if meta, data := newest(t, s); meta.Zxid != 5 || !bytes.Equal(data, snapData(5)) {
+	if meta, data := storagetest.ReadNewest(t, s); meta.Zxid != 5 || !bytes.Equal(data, snapData(5)) {
 		t.Errorf("newest after reopen = %+v", meta)
 	}
 }
@@ -153,7 +130,7 @@ func TestSnapshotSequenceSurvivesReopen(t *testing.T) {
 	commitSnapshot(t, b.Snapshots(), 7, []byte("second"))
 	b = reopen(t, b, cfg)
 	commitSnapshot(t, b.Snapshots(), 7, []byte("third"))
-	if _, data := newest(t, b.Snapshots()); string(data) != "third" {
+	if _, data := storagetest.ReadNewest(t, b.Snapshots()); string(data) != "third" {
 		t.Errorf("newest of three at one zxid = %q, want third", data)
 	}
 }
