@@ -187,12 +187,36 @@ func New(cfg Config, store storage.Backend, checker *auth.Checker) (*Server, err
 // Start runs the pipeline and the session and container reapers.
 func (s *Server) Start() {
 	s.started = s.cfg.Now()
-	s.loops.Add(5)
+	s.loops.Add(4)
 	go s.logLoop()
 	go s.applyLoop()
-	go s.expiryLoop()
-	go s.containerLoop()
-	go s.purgeLoop()
+	go s.every(s.cfg.TickTime/2, false, s.expireSessions)
+	go s.every(s.cfg.ContainerCheckInterval, false, s.reapContainers)
+	if s.cfg.PurgeInterval > 0 {
+		// At start and then every interval, as ZooKeeper's
+		// DatadirCleanupManager.
+		s.loops.Add(1)
+		go s.every(s.cfg.PurgeInterval, true, s.purge)
+	}
+}
+
+// every runs fn every d until the server stops, first at once if
+// immediately is set. The caller has counted it in s.loops.
+func (s *Server) every(d time.Duration, immediately bool, fn func()) {
+	defer s.loops.Done()
+	t := time.NewTicker(d)
+	defer t.Stop()
+	if immediately {
+		fn()
+	}
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-t.C:
+			fn()
+		}
+	}
 }
 
 // Serve accepts client connections on l until l fails or the server stops.
@@ -303,48 +327,25 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// expiryLoop expires sessions whose clients went silent, by closeSession
+// expireSessions expires sessions whose clients went silent, by closeSession
 // txns like any other write.
-func (s *Server) expiryLoop() {
-	defer s.loops.Done()
-	t := time.NewTicker(s.cfg.TickTime / 2)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.quit:
-			return
-		case <-t.C:
-		}
-		for _, id := range s.sessions.expired() {
-			s.log.Info("expiring session", "session", fmt.Sprintf("0x%x", id))
-			s.stats.expired.Add(1)
-			s.submit(&request{session: id, op: proto.OpCloseSession, internal: true})
-		}
+func (s *Server) expireSessions() {
+	for _, id := range s.sessions.expired() {
+		s.log.Info("expiring session", "session", fmt.Sprintf("0x%x", id))
+		s.stats.expired.Add(1)
+		s.submit(&request{session: id, op: proto.OpCloseSession, internal: true})
 	}
 }
 
-// containerLoop deletes empty containers and expired TTL nodes, as
+// reapContainers deletes empty containers and expired TTL nodes, as
 // ZooKeeper's ContainerManager, at most ContainerMaxPerMinute a minute.
-func (s *Server) containerLoop() {
-	defer s.loops.Done()
-	t := time.NewTicker(s.cfg.ContainerCheckInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.quit:
-			return
-		case <-t.C:
+func (s *Server) reapContainers() {
+	budget := max(1, int(int64(s.cfg.ContainerMaxPerMinute)*int64(s.cfg.ContainerCheckInterval)/int64(time.Minute)))
+	for i, path := range s.tree.ContainerCandidates(s.cfg.Now().UnixMilli()) {
+		if i >= budget {
+			break
 		}
-		budget := int(int64(s.cfg.ContainerMaxPerMinute) * int64(s.cfg.ContainerCheckInterval) / int64(time.Minute))
-		if budget < 1 {
-			budget = 1
-		}
-		for i, path := range s.tree.ContainerCandidates(s.cfg.Now().UnixMilli()) {
-			if i >= budget {
-				break
-			}
-			s.submit(&request{op: proto.OpDeleteContainer, body: &proto.DeleteRequest{Path: path, Version: -1}, internal: true})
-		}
+		s.submit(&request{op: proto.OpDeleteContainer, body: &proto.DeleteRequest{Path: path, Version: -1}, internal: true})
 	}
 }
 

@@ -120,26 +120,8 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// purgeLoop is ZooKeeper's autopurge (DatadirCleanupManager): at start and
-// then every PurgeInterval it keeps the newest SnapRetainCount snapshots and
-// the log the oldest of them needs.
-func (s *Server) purgeLoop() {
-	defer s.loops.Done()
-	if s.cfg.PurgeInterval <= 0 {
-		return
-	}
-	t := time.NewTicker(s.cfg.PurgeInterval)
-	defer t.Stop()
-	for {
-		s.purge()
-		select {
-		case <-s.quit:
-			return
-		case <-t.C:
-		}
-	}
-}
-
+// purge is ZooKeeper's autopurge (DatadirCleanupManager): it keeps the
+// newest SnapRetainCount snapshots and the log the oldest of them needs.
 func (s *Server) purge() {
 	snaps := s.store.Snapshots()
 	if err := snaps.Purge(s.cfg.SnapRetainCount); err != nil {
