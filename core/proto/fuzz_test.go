@@ -7,6 +7,8 @@ import (
 	"os"
 	"reflect"
 	"testing"
+
+	"github.com/warrenzk/warren/core/internal/wiretest"
 )
 
 // Fuzz targets for every decoder. Each must never panic; when a decode
@@ -36,7 +38,7 @@ type reply struct {
 // when the captures are absent, so fuzz targets still run without them.
 func loadSeeds(tb testing.TB) *captureSeeds {
 	s := &captureSeeds{}
-	if _, err := os.Stat(wireDir); err != nil {
+	if _, err := os.Stat(wiretest.Dir()); err != nil {
 		return s
 	}
 	seen := map[string]bool{}
@@ -52,7 +54,7 @@ func loadSeeds(tb testing.TB) *captureSeeds {
 		first := map[string]bool{}
 		ops := map[string]Op{}
 		for _, l := range c.lines {
-			b := l.bytes
+			b := l.Bytes
 			conn := fmt.Sprintf("%d", l.Conn)
 			switch {
 			case l.Kind == "qp":

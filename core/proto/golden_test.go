@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/warrenzk/warren/core/internal/wiretest"
 )
 
 // captureQuirks lists the capture frames that deliberately are not valid
@@ -63,12 +65,12 @@ func roundTrip(b []byte, rec Record) error {
 	return finish(d, b, rec)
 }
 
-func (g *goldenChecker) check(l captureLine) error {
+func (g *goldenChecker) check(l wiretest.Line) error {
 	switch {
 	case strings.HasPrefix(l.Route, "quorum-"):
 		if l.Kind == "snapshot" {
 			g.stats["snapshot"]++
-			return roundTrip(l.bytes, &testSnapshot{})
+			return roundTrip(l.Bytes, &testSnapshot{})
 		}
 		return g.quorum(l)
 	case strings.HasPrefix(l.Route, "election-"):
@@ -79,14 +81,14 @@ func (g *goldenChecker) check(l captureLine) error {
 	return fmt.Errorf("unknown route %q", l.Route)
 }
 
-func (g *goldenChecker) client(l captureLine) error {
+func (g *goldenChecker) client(l wiretest.Line) error {
 	key := fmt.Sprintf("%s/%d", l.Route, l.Conn)
 	c := g.conns[key]
 	if c == nil {
 		c = &clientConn{ops: map[int32]Op{}}
 		g.conns[key] = c
 	}
-	b := l.bytes
+	b := l.Bytes
 	d := NewDecoder(b)
 	if l.Dir == "c2s" {
 		g.stats["client request"]++
@@ -140,12 +142,12 @@ func (g *goldenChecker) client(l captureLine) error {
 	return finish(d, b, &h, body)
 }
 
-func (g *goldenChecker) election(l captureLine) error {
+func (g *goldenChecker) election(l wiretest.Line) error {
 	switch l.Kind {
 	case "handshake":
 		g.stats["election handshake"]++
 		var m InitialMessage
-		if err := roundTrip(l.bytes, &m); err != nil {
+		if err := roundTrip(l.Bytes, &m); err != nil {
 			return err
 		}
 		if m.ProtocolVersion != ElectionProtocolV1 || m.Addr == "" {
@@ -155,7 +157,7 @@ func (g *goldenChecker) election(l captureLine) error {
 	case "frame":
 		g.stats["election notification"]++
 		var n Notification
-		if err := roundTrip(l.bytes, &n); err != nil {
+		if err := roundTrip(l.Bytes, &n); err != nil {
 			return err
 		}
 		if n.Version != NotificationVersion || n.State < ServerLooking || n.State > ServerObserving {
@@ -166,13 +168,13 @@ func (g *goldenChecker) election(l captureLine) error {
 	return fmt.Errorf("unexpected kind %q on an election route", l.Kind)
 }
 
-func (g *goldenChecker) quorum(l captureLine) error {
+func (g *goldenChecker) quorum(l wiretest.Line) error {
 	if l.Kind != "qp" {
 		return fmt.Errorf("unexpected kind %q on a quorum route", l.Kind)
 	}
 	g.stats["quorum packet"]++
 	var p QuorumPacket
-	if err := roundTrip(l.bytes, &p); err != nil {
+	if err := roundTrip(l.Bytes, &p); err != nil {
 		return err
 	}
 	fromLearner := l.Dir == "c2s" // the proxy fronts the leader's quorum port

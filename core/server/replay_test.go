@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warrenzk/warren/core/internal/wiretest"
 	"github.com/warrenzk/warren/core/proto"
 	"github.com/warrenzk/warren/core/session"
 )
@@ -76,7 +77,7 @@ type extraReply struct {
 type replayer struct {
 	t     *testing.T
 	name  string
-	lines []wireLine
+	lines []wiretest.Line
 	node  *testNode
 	quirk replayQuirk
 
@@ -93,7 +94,7 @@ type replayer struct {
 	compared struct{ replies, events, closes, extras int }
 }
 
-func newReplayer(t *testing.T, name string, lines []wireLine) *replayer {
+func newReplayer(t *testing.T, name string, lines []wiretest.Line) *replayer {
 	node := startNode(t, func(c *Config) {
 		// The capture server's zoo.cfg and system properties.
 		c.TickTime = 2 * time.Second // sessions negotiate 4000..40000 ms
@@ -117,19 +118,19 @@ func newReplayer(t *testing.T, name string, lines []wireLine) *replayer {
 	}
 	r.zxids.warBase = node.srv.tree.LastZxid()
 	for _, l := range r.lines {
-		if l.c2s() || l.Event != "" {
+		if l.Dir == "c2s" || l.Event != "" {
 			continue
 		}
 		if l.Kind == "raw" {
-			r.rawReply[l.Conn] = append(r.rawReply[l.Conn], l.data...)
+			r.rawReply[l.Conn] = append(r.rawReply[l.Conn], l.Bytes...)
 			continue
 		}
 		if _, ok := r.firstResp[l.Conn]; !ok {
-			r.firstResp[l.Conn] = l.data
+			r.firstResp[l.Conn] = l.Bytes
 			continue
 		}
-		if len(l.data) >= 4 {
-			r.replied[[2]int64{int64(l.Conn), int64(int32(binary.BigEndian.Uint32(l.data)))}] = true
+		if len(l.Bytes) >= 4 {
+			r.replied[[2]int64{int64(l.Conn), int64(int32(binary.BigEndian.Uint32(l.Bytes)))}] = true
 		}
 	}
 	t.Cleanup(func() {
@@ -140,7 +141,7 @@ func newReplayer(t *testing.T, name string, lines []wireLine) *replayer {
 	return r
 }
 
-func (r *replayer) errorf(l *wireLine, format string, args ...any) {
+func (r *replayer) errorf(l *wiretest.Line, format string, args ...any) {
 	r.t.Helper()
 	r.t.Errorf("%s seq %d conn %d: %s", r.name, l.Seq, l.Conn, fmt.Sprintf(format, args...))
 }
@@ -154,7 +155,7 @@ func (r *replayer) run() {
 		switch {
 		case l.Event == "open":
 			r.open(l)
-		case l.Event == "close" && l.c2s():
+		case l.Event == "close" && l.Dir == "c2s":
 			r.halfClose(l)
 		case l.Event == "close":
 			r.expectClosed(l)
@@ -162,9 +163,9 @@ func (r *replayer) run() {
 			r.drop(l)
 		case l.Event != "":
 			r.t.Fatalf("%s seq %d: unknown event %q", r.name, l.Seq, l.Event)
-		case l.c2s() && l.Kind == "frame":
+		case l.Dir == "c2s" && l.Kind == "frame":
 			r.send(l)
-		case l.c2s() && l.Kind == "raw":
+		case l.Dir == "c2s" && l.Kind == "raw":
 			r.sendRaw(l)
 		case l.Kind == "frame":
 			r.expectFrame(l)
@@ -199,7 +200,7 @@ func (r *replayer) finish() {
 	}
 }
 
-func (r *replayer) open(l *wireLine) {
+func (r *replayer) open(l *wiretest.Line) {
 	nc, err := net.DialTimeout("tcp", r.node.addr, time.Second)
 	if err != nil {
 		r.t.Fatalf("%s seq %d: dial: %v", r.name, l.Seq, err)
@@ -208,7 +209,7 @@ func (r *replayer) open(l *wireLine) {
 	r.conns[l.Conn] = &replayConn{id: l.Conn, nc: tc, br: bufio.NewReaderSize(tc, 64<<10), ops: map[int32]proto.Op{}}
 }
 
-func (r *replayer) conn(l *wireLine) *replayConn {
+func (r *replayer) conn(l *wiretest.Line) *replayConn {
 	c, ok := r.conns[l.Conn]
 	if !ok {
 		r.t.Fatalf("%s seq %d: connection %d used before it opened", r.name, l.Seq, l.Conn)
@@ -217,7 +218,7 @@ func (r *replayer) conn(l *wireLine) *replayConn {
 }
 
 // halfClose is the client's EOF: the proxy half-closed the server leg.
-func (r *replayer) halfClose(l *wireLine) {
+func (r *replayer) halfClose(l *wiretest.Line) {
 	c := r.conn(l)
 	if !c.dropped {
 		c.nc.CloseWrite()
@@ -225,22 +226,22 @@ func (r *replayer) halfClose(l *wireLine) {
 }
 
 // drop is the proxy cutting both legs to force a reconnect.
-func (r *replayer) drop(l *wireLine) {
+func (r *replayer) drop(l *wiretest.Line) {
 	c := r.conn(l)
 	c.dropped = true
 	c.nc.Close()
 }
 
-func (r *replayer) write(l *wireLine, c *replayConn, b []byte) {
+func (r *replayer) write(l *wiretest.Line, c *replayConn, b []byte) {
 	c.nc.SetWriteDeadline(time.Now().Add(replyTimeout))
 	if _, err := c.nc.Write(b); err != nil {
 		r.errorf(l, "write: %v", err)
 	}
 }
 
-func (r *replayer) send(l *wireLine) {
+func (r *replayer) send(l *wiretest.Line) {
 	c := r.conn(l)
-	frame := l.data
+	frame := l.Bytes
 	if !c.sentFirst {
 		c.sentFirst = true
 		frame = r.rewriteConnect(l, frame)
@@ -265,16 +266,16 @@ func (r *replayer) send(l *wireLine) {
 // sendRaw sends bytes the proxy could not frame (four-letter words, bad
 // length prefixes). Warren may close the connection on the first bytes, so
 // a failed write is expected here; the close is checked where recorded.
-func (r *replayer) sendRaw(l *wireLine) {
+func (r *replayer) sendRaw(l *wiretest.Line) {
 	c := r.conn(l)
 	c.sentFirst = true
 	c.nc.SetWriteDeadline(time.Now().Add(replyTimeout))
-	c.nc.Write(l.data)
+	c.nc.Write(l.Bytes)
 }
 
 // rewriteConnect maps a ConnectRequest that reattaches a recorded session
 // onto the Warren session of the same client.
-func (r *replayer) rewriteConnect(l *wireLine, frame []byte) []byte {
+func (r *replayer) rewriteConnect(l *wiretest.Line, frame []byte) []byte {
 	var req proto.ConnectRequest
 	if proto.Unmarshal(frame, &req) != nil || req.SessionID == 0 {
 		return frame // a fresh session, or garbage the server must refuse
@@ -304,7 +305,7 @@ func (r *replayer) rewriteConnect(l *wireLine, frame []byte) []byte {
 }
 
 // awaitExpiry waits until Warren's session tracker has expired the session.
-func (r *replayer) awaitExpiry(l *wireLine, id int64) {
+func (r *replayer) awaitExpiry(l *wiretest.Line, id int64) {
 	deadline := time.Now().Add(replyTimeout)
 	for r.node.srv.sessions.check(id) == nil {
 		if time.Now().After(deadline) {
@@ -316,7 +317,7 @@ func (r *replayer) awaitExpiry(l *wireLine, id int64) {
 }
 
 // awaitGone waits until the container/TTL reaper has removed path.
-func (r *replayer) awaitGone(l *wireLine, path string) {
+func (r *replayer) awaitGone(l *wiretest.Line, path string) {
 	deadline := time.Now().Add(replyTimeout)
 	for {
 		if _, ok := r.node.srv.tree.Lookup(path); !ok {
@@ -331,7 +332,7 @@ func (r *replayer) awaitGone(l *wireLine, path string) {
 }
 
 // rewriteRequest translates capture zxids a request carries.
-func (r *replayer) rewriteRequest(l *wireLine, h proto.RequestHeader, frame []byte) []byte {
+func (r *replayer) rewriteRequest(l *wiretest.Line, h proto.RequestHeader, frame []byte) []byte {
 	var body proto.Record
 	switch h.Type {
 	case proto.OpSetWatches:
@@ -382,7 +383,7 @@ func isClosed(err error) bool {
 }
 
 // readable reports whether the next frame on c can be awaited.
-func (r *replayer) readable(l *wireLine, c *replayConn) bool {
+func (r *replayer) readable(l *wiretest.Line, c *replayConn) bool {
 	switch {
 	case c.dropped:
 		r.errorf(l, "frame recorded after the connection was dropped")
@@ -397,7 +398,7 @@ func (r *replayer) readable(l *wireLine, c *replayConn) bool {
 }
 
 // readOrReport reads the next frame, reporting a missing one.
-func (r *replayer) readOrReport(l *wireLine, c *replayConn, what string) ([]byte, bool) {
+func (r *replayer) readOrReport(l *wiretest.Line, c *replayConn, what string) ([]byte, bool) {
 	b, err := c.readFrame(replyTimeout)
 	if err != nil {
 		if isClosed(err) {
@@ -414,7 +415,7 @@ func (r *replayer) readOrReport(l *wireLine, c *replayConn, what string) ([]byte
 
 // takeExtras reads the Warren-only frames due before the frame (or close)
 // recorded at l.
-func (r *replayer) takeExtras(l *wireLine, c *replayConn) {
+func (r *replayer) takeExtras(l *wiretest.Line, c *replayConn) {
 	for _, w := range r.quirk.warrenOnly {
 		if w.beforeSeq == l.Seq && w.conn == l.Conn {
 			c.extras = append(c.extras, extraReply{event: &w.event, why: w.why})
@@ -449,7 +450,7 @@ func (r *replayer) takeExtras(l *wireLine, c *replayConn) {
 	}
 }
 
-func (r *replayer) expectFrame(l *wireLine) {
+func (r *replayer) expectFrame(l *wiretest.Line) {
 	c := r.conn(l)
 	r.takeExtras(l, c)
 	if !r.readable(l, c) {
@@ -470,9 +471,9 @@ func (r *replayer) expectFrame(l *wireLine) {
 
 // compareConnect checks a ConnectResponse and learns which Warren session
 // stands for which recorded one.
-func (r *replayer) compareConnect(l *wireLine, got []byte) {
+func (r *replayer) compareConnect(l *wiretest.Line, got []byte) {
 	var want, have proto.ConnectResponse
-	if err := proto.Unmarshal(l.data, &want); err != nil {
+	if err := proto.Unmarshal(l.Bytes, &want); err != nil {
 		r.t.Fatalf("%s seq %d: recorded ConnectResponse: %v", r.name, l.Seq, err)
 	}
 	if err := proto.Unmarshal(got, &have); err != nil {
@@ -504,9 +505,9 @@ func (r *replayer) compareConnect(l *wireLine, got []byte) {
 	}
 }
 
-func (r *replayer) compareReply(l *wireLine, c *replayConn, got []byte) {
+func (r *replayer) compareReply(l *wiretest.Line, c *replayConn, got []byte) {
 	var wh, gh proto.ReplyHeader
-	wh.Decode(proto.NewDecoder(l.data))
+	wh.Decode(proto.NewDecoder(l.Bytes))
 	gh.Decode(proto.NewDecoder(got))
 	if n := r.quirk.foreignZxids[l.Seq]; n != 0 && r.zxids.set {
 		r.zxids.capBase += n
@@ -516,7 +517,7 @@ func (r *replayer) compareReply(l *wireLine, c *replayConn, got []byte) {
 	}
 	capN := normalizer{zxids: &r.zxids, capture: true, sessions: r.sessions}
 	warN := normalizer{zxids: &r.zxids}
-	want, wantDesc, err := capN.reply(l.data, c.ops)
+	want, wantDesc, err := capN.reply(l.Bytes, c.ops)
 	if err != nil {
 		r.t.Fatalf("%s seq %d: recorded reply: %v", r.name, l.Seq, err)
 	}
@@ -541,7 +542,7 @@ func (r *replayer) compareReply(l *wireLine, c *replayConn, got []byte) {
 }
 
 // expectRaw compares a four-letter-word answer: Warren writes it and closes.
-func (r *replayer) expectRaw(l *wireLine) {
+func (r *replayer) expectRaw(l *wiretest.Line) {
 	c := r.conn(l)
 	if c.eof || c.broken {
 		return // the whole answer was read with its first chunk
@@ -568,7 +569,7 @@ func (r *replayer) expectRaw(l *wireLine) {
 
 // expectClosed checks that Warren closed the connection, with nothing
 // unexpected before the close.
-func (r *replayer) expectClosed(l *wireLine) {
+func (r *replayer) expectClosed(l *wiretest.Line) {
 	c := r.conn(l)
 	r.takeExtras(l, c)
 	if c.dropped || c.eof || c.broken {

@@ -1,20 +1,15 @@
 package session
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/hex"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/warrenzk/warren/core/internal/wiretest"
 	"github.com/warrenzk/warren/core/proto"
 )
-
-// captureDir holds the ZooKeeper 3.8.0 client captures (see its README.md).
-const captureDir = "../../../shared/wire/client"
 
 // TestPasswordByHand pins Password(0) to a value derived by hand from the
 // java.util.Random specification (Java SE API, class Random):
@@ -79,13 +74,7 @@ func TestCheckPasswordRejects(t *testing.T) {
 // ZooKeeper 3.8.0 server created in the captures: the ConnectResponse frames
 // carry the session id and its password.
 func TestPasswordMatchesCaptures(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(captureDir, "*.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Skipf("no captures in %s", captureDir)
-	}
+	files := wiretest.Files(t, "client")
 	var checked int
 	var sawConnectCapture bool
 	for _, file := range files {
@@ -113,32 +102,16 @@ func TestPasswordMatchesCaptures(t *testing.T) {
 // capture file (one JSON object per line; the hex has no length prefix).
 func connectResponses(t *testing.T, file string) []proto.ConnectResponse {
 	t.Helper()
-	f, err := os.Open(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	var out []proto.ConnectResponse
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 64<<20)
-	for sc.Scan() {
-		var line struct {
-			Dir, Kind, Note, Hex string
-		}
-		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
-		if line.Dir != "s2c" || line.Kind != "frame" || !strings.HasPrefix(line.Note, "ConnectResponse") {
+	for _, l := range wiretest.Read(t, file) {
+		if l.Dir != "s2c" || l.Kind != "frame" || !strings.HasPrefix(l.Note, "ConnectResponse") {
 			continue
 		}
 		var resp proto.ConnectResponse
-		if err := proto.Unmarshal(mustHex(t, line.Hex), &resp); err != nil {
-			t.Fatalf("%s: decode %s: %v", file, line.Hex, err)
+		if err := proto.Unmarshal(l.Bytes, &resp); err != nil {
+			t.Fatalf("%s: decode %s: %v", file, l.Hex, err)
 		}
 		out = append(out, resp)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatalf("%s: %v", file, err)
 	}
 	return out
 }

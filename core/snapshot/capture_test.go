@@ -1,52 +1,35 @@
 package snapshot
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"hash/adler32"
-	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/warrenzk/warren/core/internal/wiretest"
 	"github.com/warrenzk/warren/core/proto"
 )
 
+// snapCapture is the ensemble capture holding a ZooKeeper 3.8 leader's SNAP.
+const snapCapture = "ensemble/ens-07-far-behind-snap.jsonl"
+
 // captureSnap returns the SNAP payload a ZooKeeper 3.8 leader sent a
-// learner in ../shared/wire's ens-07 capture: the sessions and the tree, as
-// in a snapshot file, then the "BenWasHere" signature instead of a seal.
-func captureSnap() ([]byte, error) {
-	f, err := os.Open(filepath.Join("..", "..", "..", "shared", "wire", "ensemble", "ens-07-far-behind-snap.jsonl"))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for sc.Scan() {
-		var l struct{ Kind, Hex string }
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			return nil, err
-		}
+// learner in snapCapture: the sessions and the tree, as in a snapshot file,
+// then the "BenWasHere" signature instead of a seal. It skips tb when the
+// capture is absent.
+func captureSnap(tb testing.TB) []byte {
+	tb.Helper()
+	for _, l := range wiretest.Read(tb, snapCapture) {
 		if l.Kind != "snapshot" {
 			continue
 		}
-		b, err := hex.DecodeString(l.Hex)
-		if err != nil {
-			return nil, err
-		}
 		sig := []byte("\x00\x00\x00\x0aBenWasHere")
-		if !bytes.HasSuffix(b, sig) {
-			return nil, errors.New("SNAP payload without its signature")
+		if !bytes.HasSuffix(l.Bytes, sig) {
+			tb.Fatal("SNAP payload without its signature")
 		}
-		return b[:len(b)-len(sig)], nil
+		return l.Bytes[:len(l.Bytes)-len(sig)]
 	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	return nil, errors.New("no snapshot in the capture")
+	tb.Fatal("no snapshot in the capture")
+	return nil
 }
 
 // asFile frames a SNAP payload as FileSnap would write it to disk.
@@ -61,10 +44,7 @@ func asFile(payload []byte) []byte {
 }
 
 func TestReadCapturedSnap(t *testing.T) {
-	payload, err := captureSnap()
-	if err != nil {
-		t.Skipf("capture not available: %v", err)
-	}
+	payload := captureSnap(t)
 	s, err := Read(bytes.NewReader(asFile(payload)), opts)
 	if err != nil {
 		t.Fatal(err)

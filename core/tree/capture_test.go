@@ -2,12 +2,12 @@ package tree
 
 import (
 	"bytes"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/warrenzk/warren/core/internal/wiretest"
 	"github.com/warrenzk/warren/core/proto"
 	"github.com/warrenzk/warren/core/watch"
 )
@@ -58,7 +58,7 @@ func (r *replayer) mine(path string) bool {
 // reports watch notifications and connection closes.
 func frames(t *testing.T, name string, fn func(conn int, session int64, req clientRequest, rep proto.ReplyHeader, body []byte),
 	onEvent func(conn int, ev proto.WatcherEvent), onClose func(conn int)) {
-	lines := readCapture(t, name)
+	lines := wiretest.Read(t, name)
 	type connState struct {
 		session   int64
 		connected bool
@@ -85,11 +85,7 @@ func frames(t *testing.T, name string, fn func(conn int, session int64, req clie
 		if l.Kind != "frame" {
 			continue
 		}
-		b, err := hex.DecodeString(l.Hex)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d := proto.NewDecoder(b)
+		d := proto.NewDecoder(l.Bytes)
 		switch {
 		case l.Dir == "s2c" && !c.connected:
 			var cr proto.ConnectResponse

@@ -1,68 +1,25 @@
 package tree
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/hex"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/warrenzk/warren/core/internal/wiretest"
 	"github.com/warrenzk/warren/core/proto"
 )
-
-// wireDir holds the shared ZooKeeper captures (../shared/wire from the repo).
-var wireDir = filepath.Join("..", "..", "..", "shared", "wire")
-
-type captureLine struct {
-	Seq   int    `json:"seq"`
-	Dir   string `json:"dir"`
-	Conn  int    `json:"conn"`
-	Kind  string `json:"kind"`
-	Hex   string `json:"hex"`
-	Route string `json:"route"`
-	Event string `json:"event"`
-}
-
-func readCapture(t testing.TB, name string) []captureLine {
-	t.Helper()
-	f, err := os.Open(filepath.Join(wireDir, name))
-	if err != nil {
-		t.Skipf("capture not available: %v", err)
-	}
-	defer f.Close()
-	var out []captureLine
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for sc.Scan() {
-		var l captureLine
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		out = append(out, l)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 // snapshotCapture returns the serialized tree of ens-07's SNAP stream (the
 // bytes after the session list and before the "BenWasHere" signature).
 func snapshotCapture(t testing.TB) []byte {
 	t.Helper()
-	for _, l := range readCapture(t, "ensemble/ens-07-far-behind-snap.jsonl") {
+	for _, l := range wiretest.Read(t, "ensemble/ens-07-far-behind-snap.jsonl") {
 		if l.Kind != "snapshot" {
 			continue
 		}
-		b, err := hex.DecodeString(l.Hex)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := l.Bytes
 		d := proto.NewDecoder(b)
 		n := d.Int()
 		for i := int32(0); i < n; i++ {
