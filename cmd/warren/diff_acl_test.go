@@ -357,16 +357,23 @@ func scenarioACLWhoAmI(e *env) {
 
 // whoAmI logs the ids whoAmI lists on r, in the order the server gives.
 func (e *env) whoAmI(r *rawClient, what string) {
+	if ids, tail, ok := e.whoAmIIDs(r, what); ok {
+		e.log("whoAmI %s: %v%s", what, ids, tail)
+	}
+}
+
+// whoAmIIDs asks whoAmI on r and returns the ids as "scheme:id", in the
+// server's order, and what followed them in the reply.
+func (e *env) whoAmIIDs(r *rawClient, what string) (ids []string, tail string, ok bool) {
 	rep, ok := e.rawCall(r, "whoAmI "+what, opWhoAmI, nil)
 	if !ok {
-		return
+		return nil, "", false
 	}
 	n := rep.Body.i32()
-	var ids []string
 	for i := int32(0); i < n && rep.Body.err == nil; i++ {
 		ids = append(ids, rep.Body.str()+":"+rep.Body.str())
 	}
-	e.log("whoAmI %s: %v%s", what, ids, rest(rep.Body))
+	return ids, rest(rep.Body), true
 }
 
 // scenarioACLGetACLMasks: getACL without ADMIN hides digest hashes the way

@@ -343,17 +343,10 @@ func scenarioACL(e *env) {
 	// whoAmI and addAuth on raw connections.
 	r := e.raw("carol")
 	whoami := func(what string) {
-		rep, ok := e.rawCall(r, "whoAmI "+what, opWhoAmI, nil)
-		if !ok {
-			return
-		}
-		n := rep.Body.i32()
-		var ids []string
-		for i := int32(0); i < n && rep.Body.err == nil; i++ {
-			ids = append(ids, rep.Body.str()+":"+rep.Body.str())
-		}
 		// ZooKeeper lists them in hash-set order: compare them as a set.
-		e.log("whoAmI %s: %v%s", what, sorted(ids), rest(rep.Body))
+		if ids, tail, ok := e.whoAmIIDs(r, what); ok {
+			e.log("whoAmI %s: %v%s", what, sorted(ids), tail)
+		}
 	}
 	whoami("before addAuth")
 	auth := func(scheme, cred string) {
