@@ -37,14 +37,14 @@ type testNode struct {
 
 // startNode runs a standalone node on 127.0.0.1 with a random port and an
 // in-memory log, stopped when the test ends.
-func startNode(t *testing.T, mutate ...func(*Config)) *testNode {
+func startNode(t testing.TB, mutate ...func(*Config)) *testNode {
 	t.Helper()
 	return startNodeOn(t, memory.NewBackend(), mutate...)
 }
 
 // startNodeOn is startNode over the given storage, which the node does not
 // close. stop shuts the node down before the test ends.
-func startNodeOn(t *testing.T, store storage.Backend, mutate ...func(*Config)) *testNode {
+func startNodeOn(t testing.TB, store storage.Backend, mutate ...func(*Config)) *testNode {
 	t.Helper()
 	cfg := Config{
 		TickTime:               50 * time.Millisecond,

@@ -3,6 +3,7 @@ package zab
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Errors returned by Broadcast.
@@ -52,22 +53,23 @@ const (
 	PacketInform   int32 = 8
 )
 
-type proposal struct {
-	entry Entry
-	acks  map[int64]bool
-}
-
 // Broadcast is the leader's broadcast phase for one epoch: proposals are
 // committed strictly in zxid order once a quorum of voters (the leader
 // included) has acknowledged them. It is not safe for concurrent use.
+//
+// ZAB voters log and acknowledge in zxid order, so one ACK covers every
+// earlier proposal: the state is each voter's highest acknowledged zxid, not
+// a set of acks per proposal, and a proposal costs no allocation of its own.
 type Broadcast struct {
 	self      int64
-	voters    map[int64]bool
-	observers map[int64]bool
-	lastZxid  int64 // highest zxid proposed
-	committed int64 // highest zxid committed
-	pending   []*proposal
+	voters    []int64 // sorted
+	acked     []int64 // acked[i]: the highest zxid voters[i] acknowledged
+	observers []int64
+	lastZxid  int64   // highest zxid proposed
+	committed int64   // highest zxid committed
+	pending   []Entry // proposed, not yet committed, in zxid order
 	out       Ready
+	scratch   []int64 // for quorumZxid
 }
 
 // NewBroadcast starts broadcasting as leader self over the given voters
@@ -75,16 +77,14 @@ type Broadcast struct {
 func NewBroadcast(self int64, voters, observers []int64, lastZxid int64) *Broadcast {
 	b := &Broadcast{
 		self:      self,
-		voters:    map[int64]bool{},
-		observers: map[int64]bool{},
+		voters:    slices.Compact(slices.Sorted(slices.Values(voters))),
+		observers: slices.Compact(slices.Sorted(slices.Values(observers))),
 		lastZxid:  lastZxid,
 		committed: lastZxid,
 	}
-	for _, v := range voters {
-		b.voters[v] = true
-	}
-	for _, o := range observers {
-		b.observers[o] = true
+	b.acked = make([]int64, len(b.voters))
+	for i := range b.acked {
+		b.acked[i] = lastZxid
 	}
 	return b
 }
@@ -105,9 +105,9 @@ func (b *Broadcast) Propose(e Entry) error {
 		return fmt.Errorf("%w: %#x after %#x", ErrOutOfOrder, e.Zxid, b.lastZxid)
 	}
 	b.lastZxid = e.Zxid
-	b.pending = append(b.pending, &proposal{entry: e, acks: map[int64]bool{}})
+	b.pending = append(b.pending, e)
 	b.out.Persist = append(b.out.Persist, e)
-	for v := range b.voters {
+	for _, v := range b.voters {
 		if v != b.self {
 			b.out.Messages = append(b.out.Messages, Message{To: v, Type: PacketProposal, Zxid: e.Zxid, Data: e.Data})
 		}
@@ -119,19 +119,14 @@ func (b *Broadcast) Propose(e Entry) error {
 // the leader's own acknowledgement.
 func (b *Broadcast) Durable(zxid int64) { _ = b.Ack(b.self, zxid) }
 
-// Ack records that voter from has logged every proposal up to zxid. ZAB
-// followers log and acknowledge in order, so one ACK covers all earlier
-// proposals too.
+// Ack records that voter from has logged every proposal up to zxid. An ACK
+// beyond the last proposal covers only what was proposed.
 func (b *Broadcast) Ack(from int64, zxid int64) error {
-	if !b.voters[from] {
+	i, ok := slices.BinarySearch(b.voters, from)
+	if !ok {
 		return fmt.Errorf("%w: %d", ErrNotVoter, from)
 	}
-	for _, p := range b.pending {
-		if p.entry.Zxid > zxid {
-			break
-		}
-		p.acks[from] = true
-	}
+	b.acked[i] = max(b.acked[i], min(zxid, b.lastZxid))
 	b.commitReady()
 	return nil
 }
@@ -139,28 +134,40 @@ func (b *Broadcast) Ack(from int64, zxid int64) error {
 // commitReady commits the longest prefix of pending proposals that a quorum
 // has acknowledged: ZAB never commits a proposal before an earlier one.
 func (b *Broadcast) commitReady() {
-	quorum := len(b.voters)/2 + 1
+	upTo := b.quorumZxid()
 	n := 0
-	for _, p := range b.pending {
-		if len(p.acks) < quorum {
+	for _, e := range b.pending {
+		if e.Zxid > upTo {
 			break
 		}
 		n++
-		b.committed = p.entry.Zxid
-		b.out.Committed = append(b.out.Committed, p.entry)
-		for v := range b.voters {
+		b.committed = e.Zxid
+		b.out.Committed = append(b.out.Committed, e)
+		for _, v := range b.voters {
 			if v != b.self {
-				b.out.Messages = append(b.out.Messages, Message{To: v, Type: PacketCommit, Zxid: p.entry.Zxid})
+				b.out.Messages = append(b.out.Messages, Message{To: v, Type: PacketCommit, Zxid: e.Zxid})
 			}
 		}
-		for o := range b.observers {
-			b.out.Messages = append(b.out.Messages, Message{To: o, Type: PacketInform, Zxid: p.entry.Zxid, Data: p.entry.Data})
+		for _, o := range b.observers {
+			b.out.Messages = append(b.out.Messages, Message{To: o, Type: PacketInform, Zxid: e.Zxid, Data: e.Data})
 		}
 	}
 	if n > 0 {
 		clear(b.pending[:n])
 		b.pending = b.pending[n:]
 	}
+}
+
+// quorumZxid is the highest zxid a quorum of voters has acknowledged: the
+// quorum-th highest of their acknowledged zxids.
+func (b *Broadcast) quorumZxid() int64 {
+	if len(b.acked) == 1 {
+		return b.acked[0]
+	}
+	b.scratch = append(b.scratch[:0], b.acked...)
+	slices.Sort(b.scratch)
+	quorum := len(b.voters)/2 + 1
+	return b.scratch[len(b.scratch)-quorum]
 }
 
 // Ready returns the accumulated outputs and clears them.

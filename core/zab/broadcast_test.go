@@ -73,3 +73,23 @@ func TestRejectsOutOfOrderAndStrangers(t *testing.T) {
 		t.Fatalf("ack from 9: %v", err)
 	}
 }
+
+// An ACK beyond the last proposal must not count for proposals made after
+// it: a voter acknowledges only what it has logged.
+func TestAckCoversOnlyWhatWasProposed(t *testing.T) {
+	b := NewBroadcast(1, []int64{1, 2, 3}, nil, 0)
+	_ = b.Propose(Entry{Zxid: 1})
+	if err := b.Ack(2, 5); err != nil {
+		t.Fatal(err)
+	}
+	_ = b.Propose(Entry{Zxid: 2})
+	b.Durable(2)
+	r := b.Ready()
+	if len(r.Committed) != 1 || r.Committed[0].Zxid != 1 || b.Committed() != 1 {
+		t.Fatalf("committed = %+v (up to %d), want zxid 1 only", r.Committed, b.Committed())
+	}
+	_ = b.Ack(3, 2)
+	if r = b.Ready(); len(r.Committed) != 1 || r.Committed[0].Zxid != 2 {
+		t.Fatalf("committed = %+v, want zxid 2", r.Committed)
+	}
+}
