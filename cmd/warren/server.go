@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
@@ -30,6 +31,8 @@ import (
 func runServer(args []string) error {
 	fs := pflag.NewFlagSet("warren server", pflag.ContinueOnError)
 	config.Flags(fs)
+	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile (pprof) to `file` from start to shutdown")
+	allocProfile := fs.String("alloc-profile", "", "write an allocation profile (pprof) to `file` at shutdown")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return nil
@@ -50,6 +53,16 @@ func runServer(args []string) error {
 	}
 	for _, key := range ignored {
 		logger.Warn("zoo.cfg key ignored: Warren does not use it", "key", key, "file", src.ZooCfg)
+	}
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
+	if *allocProfile != "" {
+		defer writeAllocProfile(*allocProfile, logger)
 	}
 
 	app := fx.New(
@@ -81,6 +94,36 @@ func runServer(args []string) error {
 		return err
 	}
 	return failed
+}
+
+// startCPUProfile profiles the whole process until the returned func runs.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
+
+// writeAllocProfile saves what was allocated since start, by call site.
+func writeAllocProfile(path string, logger *slog.Logger) {
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		logger.Error("writing the allocation profile failed", "file", path, "err", err)
+	}
 }
 
 // nodeFailure carries a fatal serving error out of the fx lifecycle.
