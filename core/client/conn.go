@@ -40,6 +40,9 @@ type Options struct {
 	OnEvent func(proto.WatcherEvent)
 	// Dialer opens the connection (default: a net.Dialer).
 	Dialer func(ctx context.Context, addr string) (net.Conn, error)
+	// ReadOnly asks for a read-only session, which a server cut off from
+	// its quorum may still grant (zkCli.sh's -r).
+	ReadOnly bool
 }
 
 // Conn is one client connection and its session. It is safe for
@@ -57,6 +60,7 @@ type Conn struct {
 	out     []byte // frames encoded and not yet handed to the writer
 	enc     proto.Encoder
 	pending queue
+	auths   queue // auth packets (xid -4), answered outside the xid order
 	sent    bool  // something was written since the last ping tick
 	err     error // why the Conn stopped; set once
 	closing bool  // Close was called: the server's hang-up is ErrClosed
@@ -119,6 +123,7 @@ func (c *Conn) handshake(ctx context.Context) error {
 		TimeOut:     int32(c.opts.SessionTimeout / time.Millisecond),
 		SessionID:   c.opts.SessionID,
 		Passwd:      c.opts.Password,
+		ReadOnly:    c.opts.ReadOnly,
 		HasReadOnly: true,
 	}
 	if req.Passwd == nil {
@@ -205,6 +210,9 @@ func (c *Conn) fail(err error) {
 	var calls []*call
 	for c.pending.size > 0 {
 		calls = append(calls, c.pending.pop())
+	}
+	for c.auths.size > 0 {
+		calls = append(calls, c.auths.pop())
 	}
 	c.out = nil
 	c.mu.Unlock()

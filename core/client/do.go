@@ -64,14 +64,19 @@ func (c *Conn) send(cancel <-chan struct{}, cl *call, req proto.Record) error {
 		<-c.slots
 		return err
 	}
-	c.xid++
-	if c.xid <= 0 { // negative xids are the protocol's own
-		c.xid = 1
+	q := &c.pending
+	if cl.op == proto.OpAuth {
+		cl.xid, q = proto.XidAuth, &c.auths
+	} else {
+		c.xid++
+		if c.xid <= 0 { // negative xids are the protocol's own
+			c.xid = 1
+		}
+		cl.xid = c.xid
 	}
-	cl.xid = c.xid
 	hdr := proto.RequestHeader{Xid: cl.xid, Type: cl.op}
 	c.out = appendFrame(&c.enc, c.out, &hdr, req)
-	c.pending.push(cl)
+	q.push(cl)
 	c.mu.Unlock()
 	c.kick()
 	return nil

@@ -139,8 +139,11 @@ func (c *Conn) readLoop() {
 		c.mu.Lock()
 		kind, err := classify(h, c.pending.peek())
 		var cl *call
-		if err == nil && kind == replyCall {
+		switch {
+		case err == nil && kind == replyCall:
 			cl = c.pending.pop()
+		case kind == replyAuth && c.auths.size > 0:
+			cl = c.auths.pop()
 		}
 		c.mu.Unlock()
 		if err != nil {
@@ -155,7 +158,10 @@ func (c *Conn) readLoop() {
 			if dec.Err() == nil && c.opts.OnEvent != nil {
 				c.opts.OnEvent(ev)
 			}
-		case replyCall:
+		case replyCall, replyAuth:
+			if cl == nil {
+				continue // an auth answer nobody waits for
+			}
 			<-c.slots
 			c.complete(cl, h, rest, &dec, nil)
 		}

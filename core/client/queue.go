@@ -53,6 +53,7 @@ const (
 	replyCall  replyKind = iota // answers the oldest pending call
 	replyWatch                  // a notification (xid -1)
 	replyPing                   // a ping answer (xid -2), which is not queued
+	replyAuth                   // answers the oldest pending auth packet (xid -4)
 )
 
 // classify decides what the reply with header h answers, given the oldest
@@ -64,6 +65,8 @@ func classify(h proto.ReplyHeader, oldest *call) (replyKind, error) {
 		return replyWatch, nil
 	case h.Xid == proto.XidPing:
 		return replyPing, nil
+	case h.Xid == proto.XidAuth:
+		return replyAuth, nil
 	case oldest == nil:
 		return 0, fmt.Errorf("%w: xid %d with nothing pending", errUnexpectedXid, h.Xid)
 	case oldest.xid != h.Xid:
