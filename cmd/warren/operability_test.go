@@ -150,10 +150,21 @@ func TestAdminServerMatchesZooKeeper(t *testing.T) {
 		"wchs", "watch_summary", "wchc", "watches", "wchp", "watches_by_path", "dirs", "isro", "is_read_only",
 		"leader", "lead", "srst", "stat_reset", "gtmk", "get_trace_mask", "stmk", "hash", "icfg",
 		"initial_configuration", "observers", "obsr", "orst", "voting_view", "zabstate", "nosuch",
+		"last_snapshot", "lsnp", "system_properties", "sysp",
 	} {
 		wkeys, zkeys := adminKeys(t, wbase, name), adminKeys(t, zbase, name)
-		if name == "mntr" || name == "monitor" {
+		switch name {
+		case "mntr", "monitor":
 			continue // TestMetricsEndpoint and docs/compatibility.md cover mntr's keys
+		case "system_properties", "sysp":
+			// The JVM's properties against the Go process's: only the
+			// names both have in common (docs/compatibility.md).
+			for _, k := range []string{"command", "error", "file.separator", "os.name", "user.dir", "user.name"} {
+				if !slices.Contains(wkeys, k) || !slices.Contains(zkeys, k) {
+					t.Errorf("%s: %q is not in both; Warren's keys %v", name, k, wkeys)
+				}
+			}
+			continue
 		}
 		gaps := append(adminGaps[name], adminGaps[aliasOf(name)]...)
 		zkeys = slices.DeleteFunc(zkeys, func(k string) bool { return slices.Contains(gaps, k) })

@@ -18,9 +18,9 @@ import (
 var aliases = map[string]string{
 	"crst": "connection_stat_reset", "conf": "configuration", "config": "configuration",
 	"cons": "connections", "env": "environment", "envi": "environment", "gtmk": "get_trace_mask",
-	"icfg": "initial_configuration", "isro": "is_read_only", "lead": "leader", "mntr": "monitor",
+	"icfg": "initial_configuration", "isro": "is_read_only", "lead": "leader", "lsnp": "last_snapshot", "mntr": "monitor",
 	"orst": "observer_connection_stat_reset", "stmk": "set_trace_mask", "srvr": "server_stats",
-	"stat": "stats", "srst": "stat_reset", "obsr": "observers", "wchc": "watches",
+	"stat": "stats", "srst": "stat_reset", "sysp": "system_properties", "obsr": "observers", "wchc": "watches",
 	"wchp": "watches_by_path", "wchs": "watch_summary",
 }
 

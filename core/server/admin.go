@@ -4,7 +4,9 @@ import (
 	"errors"
 	"maps"
 	"os"
+	"os/user"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 )
@@ -37,7 +39,16 @@ var adminCommands = map[string]func(s *Server) (map[string]any, error){
 	"hash":         func(*Server) (map[string]any, error) { return map[string]any{"digests": []any{}}, nil },
 	"is_read_only": func(*Server) (map[string]any, error) { return map[string]any{"read_only": false}, nil },
 	// A standalone server has no leader: ZooKeeper answers so too.
-	"leader":  func(*Server) (map[string]any, error) { return nil, errors.New("server is not initialized") },
+	"leader": func(*Server) (map[string]any, error) { return nil, errors.New("server is not initialized") },
+	"last_snapshot": func(s *Server) (map[string]any, error) {
+		// ZooKeeper's Long.toHexString of the zxid and the file's time in
+		// seconds; -1 for both before any snapshot.
+		zxid, at := int64(-1), int64(-1)
+		if l := s.snaps.last.Load(); l != nil {
+			zxid, at = l.zxid, l.at.Unix()
+		}
+		return map[string]any{"zxid": strconv.FormatUint(uint64(zxid), 16), "timestamp": at}, nil
+	},
 	"monitor": (*Server).adminMonitor,
 	"observer_connection_stat_reset": func(*Server) (map[string]any, error) {
 		return map[string]any{}, nil
@@ -45,9 +56,10 @@ var adminCommands = map[string]func(s *Server) (map[string]any, error){
 	"observers": func(*Server) (map[string]any, error) {
 		return map[string]any{"synced_observers": 0, "observers": []any{}}, nil
 	},
-	"ruok":         func(*Server) (map[string]any, error) { return map[string]any{}, nil },
-	"server_stats": func(s *Server) (map[string]any, error) { return s.adminStats(false), nil },
-	"stats":        func(s *Server) (map[string]any, error) { return s.adminStats(true), nil },
+	"ruok":              func(*Server) (map[string]any, error) { return map[string]any{}, nil },
+	"server_stats":      func(s *Server) (map[string]any, error) { return s.adminStats(false), nil },
+	"stats":             func(s *Server) (map[string]any, error) { return s.adminStats(true), nil },
+	"system_properties": func(*Server) (map[string]any, error) { return systemProperties(), nil },
 	"stat_reset": func(s *Server) (map[string]any, error) {
 		s.stats.reset()
 		return map[string]any{}, nil
@@ -159,6 +171,50 @@ func (s *Server) adminEnv() (map[string]any, error) {
 
 // adminMonitor is mntr's keys without their zk_ prefix, as ZooKeeper's
 // monitor command returns them.
+// systemProperties stands for the JVM's system properties in a Go process:
+// the names Java gives to what a Go process also has (os.*, user.*, the
+// separators), the Go runtime's settings and the build's, and the GO*
+// environment variables that tune the runtime, as the -D flags tune a JVM.
+// Values are strings, as Java's are.
+func systemProperties() map[string]any {
+	wd, _ := os.Getwd()
+	exe, _ := os.Executable()
+	home, _ := os.UserHomeDir()
+	m := map[string]any{
+		"file.separator":     string(os.PathSeparator),
+		"path.separator":     string(os.PathListSeparator),
+		"line.separator":     "\n",
+		"os.name":            runtime.GOOS,
+		"os.arch":            runtime.GOARCH,
+		"user.dir":           wd,
+		"user.home":          home,
+		"os.tmpdir":          os.TempDir(),
+		"process.pid":        strconv.Itoa(os.Getpid()),
+		"process.executable": exe,
+		"go.version":         runtime.Version(),
+		"go.compiler":        runtime.Compiler,
+		"go.num_cpu":         strconv.Itoa(runtime.NumCPU()),
+		"go.maxprocs":        strconv.Itoa(runtime.GOMAXPROCS(0)),
+		"go.memory_limit":    strconv.FormatInt(debug.SetMemoryLimit(-1), 10), // -1 reads it
+	}
+	if u, err := user.Current(); err == nil {
+		m["user.name"] = u.Username
+	}
+	for _, v := range []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS", "GODEBUG", "GOTRACEBACK"} {
+		if val, ok := os.LookupEnv(v); ok {
+			m["env."+v] = val
+		}
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		m["build.path"] = bi.Path
+		m["build.main.version"] = bi.Main.Version
+		for _, st := range bi.Settings {
+			m["build."+st.Key] = st.Value
+		}
+	}
+	return m
+}
+
 func (s *Server) adminMonitor() (map[string]any, error) {
 	m := &monitorReading{s: s, sync: s.stats.syncSummary()}
 	m.latMin, m.latAvg, m.latMax = s.stats.latency()

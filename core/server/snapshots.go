@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync/atomic"
 	"time"
 
 	"github.com/warrenzk/warren/core/snapshot"
 	"github.com/warrenzk/warren/core/tree"
+	"github.com/warrenzk/warren/storage"
 )
 
 // snapshotter decides when the apply goroutine starts a snapshot, as
@@ -24,6 +27,16 @@ type snapshotter struct {
 	threshold int
 	running   atomic.Bool  // a snapshot is being written
 	written   atomic.Int64 // snapshots committed since start
+	// last is the snapshot most recently written, or the one the node
+	// started from: the AdminServer's last_snapshot.
+	last atomic.Pointer[snapshotInfo]
+}
+
+// snapshotInfo is what ZooKeeper's SnapshotInfo holds: a snapshot's zxid and
+// when it was written.
+type snapshotInfo struct {
+	zxid int64
+	at   time.Time
 }
 
 func (s *snapshotter) init(snapCount int) {
@@ -94,9 +107,24 @@ func (s *Server) writeSnapshot(v *tree.SnapshotView, sessions []snapshot.Session
 		return
 	}
 	s.snaps.written.Add(1)
+	s.snaps.last.Store(&snapshotInfo{zxid: v.Zxid(), at: s.cfg.Now()})
 	s.cfg.Observer.SnapshotWritten(time.Since(start))
 	s.log.Info("snapshot written", "zxid", zxid, "bytes", w.n, "sessions", len(sessions),
 		"took", time.Since(start).Round(time.Millisecond))
+}
+
+// snapshotLoaded records the snapshot recovery started from. Its time is the
+// file's modification time where the backend keeps it as a file under the
+// data dir (wal), as ZooKeeper reports it, and the time it was loaded
+// otherwise (badger, memory).
+func (s *Server) snapshotLoaded(meta storage.SnapshotMeta) {
+	at := s.cfg.Now()
+	if s.cfg.DataDir != "" {
+		if fi, err := os.Stat(filepath.Join(s.cfg.DataDir, "snapshots", meta.ID)); err == nil {
+			at = fi.ModTime()
+		}
+	}
+	s.snaps.last.Store(&snapshotInfo{zxid: meta.Zxid, at: at})
 }
 
 var errShuttingDown = errors.New("server shutting down")
