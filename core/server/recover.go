@@ -74,6 +74,7 @@ func (s *Server) loadSnapshot() (int64, error) {
 		return 0, fmt.Errorf("snapshot %s (zxid %#x): %w", meta.ID, meta.Zxid, err)
 	}
 	snap.Tree.SetLastZxid(meta.Zxid)
+	s.snapshotLoaded(meta)
 	s.tree = snap.Tree
 	for _, ss := range snap.Sessions {
 		s.sessions.add(ss.ID, time.Duration(ss.Timeout)*time.Millisecond)
