@@ -114,6 +114,10 @@ type Decoder struct {
 // NewDecoder returns a Decoder over b. Returned byte slices alias b.
 func NewDecoder(b []byte) *Decoder { return &Decoder{buf: b} }
 
+// Reset makes d decode b from its start, forgetting any error; a Decoder
+// kept per connection this way costs no allocation per frame.
+func (d *Decoder) Reset(b []byte) { *d = Decoder{buf: b} }
+
 // Err is the first error met, or nil.
 func (d *Decoder) Err() error { return d.err }
 

@@ -39,6 +39,8 @@ type conn struct {
 	closingSession atomic.Bool  // the client sent closeSession
 	lastRead       atomic.Bool  // a reply that ends the connection is queued or due: read no more requests
 
+	dec proto.Decoder // the reader goroutine's, reused for every request
+
 	mu   sync.Mutex // guards fifo and ids; see the lock order in server.go
 	fifo []*slot
 	ids  []proto.Id

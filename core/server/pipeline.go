@@ -22,6 +22,7 @@ type request struct {
 	slot     *slot      // where the reply waits in the connection's FIFO
 	internal bool       // expiry and container deletions: no ACL, no session check
 	start    time.Time
+	size     int // the request frame's length: a hint for encoding its txn
 }
 
 // proposal is a request on its way through the pipeline: a txn with its
@@ -77,12 +78,16 @@ func (s *Server) prepare(r *request) *proposal {
 		p.txn = &proto.ErrorTxn{Err: proto.Code(err)}
 	}
 	s.lastZxid = zxid
-	var e proto.Encoder
-	p.hdr.Encode(&e)
-	p.txn.Encode(&e)
+	// A txn is about its request's size: header fields, path, data, ACL.
+	e := proto.NewEncoder(make([]byte, 0, txnHeaderSize+r.size+16))
+	p.hdr.Encode(e)
+	p.txn.Encode(e)
 	p.data = e.Bytes()
 	return p
 }
+
+// txnHeaderSize is an encoded TxnHeader: clientId, cxid, zxid, time, type.
+const txnHeaderSize = 8 + 4 + 8 + 8 + 4
 
 // logLoop is group commit: it takes every proposal waiting, appends them to
 // the log, makes them durable with one sync, and passes the committed ones
@@ -309,13 +314,39 @@ func decodeTxn(b []byte) (proto.TxnHeader, proto.Record, error) {
 
 // encodeReply encodes a length-prefixed ReplyHeader and optional body.
 func encodeReply(xid int32, zxid int64, code proto.Err, body proto.Record) []byte {
-	e := proto.NewEncoder(make([]byte, 4, 64))
+	e := proto.NewEncoder(make([]byte, 4, replyCap(code, body)))
 	hdr := proto.ReplyHeader{Xid: xid, Zxid: zxid, Err: code}
 	hdr.Encode(e)
 	if body != nil && (code == proto.ErrOK) {
 		body.Encode(e)
 	}
 	return frameLen(e.Bytes())
+}
+
+// Encoded sizes of the records replies are made of.
+const (
+	replyHeaderSize = 4 + 8 + 4                 // xid, zxid, err
+	statSize        = 8*3 + 8*2 + 4*3 + 8 + 4*2 // Stat: 3 zxids, 2 times, 3 versions, owner, 2 counts
+)
+
+// replyCap is the size of a reply frame, exact for the common replies, so
+// that encoding it allocates once.
+func replyCap(code proto.Err, body proto.Record) int {
+	n := 4 + replyHeaderSize
+	if body == nil || code != proto.ErrOK {
+		return n
+	}
+	switch b := body.(type) {
+	case *proto.GetDataResponse:
+		return n + 4 + len(b.Data) + statSize
+	case *proto.SetDataResponse, *proto.ExistsResponse, *proto.SetACLResponse:
+		return n + statSize
+	case *proto.CreateResponse:
+		return n + 4 + len(b.Path)
+	case *proto.Create2Response:
+		return n + 4 + len(b.Path) + statSize
+	}
+	return n + 128
 }
 
 // frameLen writes the length prefix into the first four bytes of b.

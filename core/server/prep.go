@@ -9,12 +9,12 @@ import (
 )
 
 // changeRecord is the projected state of one path once every txn prepared
-// but not yet applied has been applied (ZooKeeper's ChangeRecord). A nil stat
-// means the path is being deleted.
+// but not yet applied has been applied (ZooKeeper's ChangeRecord).
 type changeRecord struct {
 	zxid       int64
 	path       string
-	stat       *proto.StatPersisted
+	deleted    bool // the path is being deleted; the other fields mean nothing
+	stat       proto.StatPersisted
 	childCount int32
 	acl        []proto.ACL
 }
@@ -32,30 +32,28 @@ func newPrepView(t *tree.Tree) *prepView {
 	return &prepView{tree: t, byPath: map[string]*changeRecord{}}
 }
 
-// record returns the projected state of path, or ErrNoNode.
-func (v *prepView) record(path string) (*changeRecord, error) {
+// record returns a copy of the projected state of path, or ErrNoNode. It is
+// a copy so that looking a path up costs no allocation: only the records a
+// txn adds (duplicate) live on the heap.
+func (v *prepView) record(path string) (changeRecord, error) {
 	if c, ok := v.byPath[path]; ok {
-		if c.stat == nil {
-			return nil, proto.ErrNoNode
+		if c.deleted {
+			return changeRecord{}, proto.ErrNoNode
 		}
-		return c, nil
+		return *c, nil
 	}
 	n, ok := v.tree.Lookup(path)
 	if !ok {
-		return nil, proto.ErrNoNode
+		return changeRecord{}, proto.ErrNoNode
 	}
-	st := n.Stat
-	return &changeRecord{zxid: -1, path: path, stat: &st, childCount: n.NumChildren, acl: n.ACL}, nil
+	return changeRecord{zxid: -1, path: path, stat: n.Stat, childCount: n.NumChildren, acl: n.ACL}, nil
 }
 
 // duplicate copies c for a new txn, as ChangeRecord.duplicate does.
 func (c *changeRecord) duplicate(zxid int64) *changeRecord {
-	d := &changeRecord{zxid: zxid, path: c.path, childCount: c.childCount, acl: c.acl}
-	if c.stat != nil {
-		st := *c.stat
-		d.stat = &st
-	}
-	return d
+	d := *c
+	d.zxid = zxid
+	return &d
 }
 
 func (v *prepView) add(c *changeRecord) {
@@ -127,7 +125,7 @@ func (v *prepView) ephemeralsOf(session int64) []string {
 	}
 	for _, c := range v.changes {
 		switch {
-		case c.stat == nil:
+		case c.deleted:
 			delete(set, c.path)
 		case c.stat.EphemeralOwner == session:
 			set[c.path] = true

@@ -25,7 +25,8 @@ var bodyless = map[proto.Op]bool{
 // handle dispatches one request frame. It returns false to close the
 // connection.
 func (c *conn) handle(frame []byte) bool {
-	d := proto.NewDecoder(frame)
+	d := &c.dec
+	d.Reset(frame)
 	var h proto.RequestHeader
 	h.Decode(d)
 	if d.Err() != nil {
@@ -67,7 +68,7 @@ func (c *conn) handle(frame []byte) bool {
 			return true
 		}
 	}
-	r := &request{conn: c, session: id, xid: h.Xid, op: h.Type, body: body, ids: c.authIDs(), start: c.srv.cfg.Now()}
+	r := &request{conn: c, session: id, xid: h.Xid, op: h.Type, body: body, ids: c.authIDs(), start: c.srv.cfg.Now(), size: len(frame)}
 	switch {
 	case writeOps[h.Type]:
 		if h.Type == proto.OpCloseSession {

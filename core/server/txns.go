@@ -158,7 +158,7 @@ func (s *Server) toTxn(r *request, op proto.Op, body proto.Record, zxid, now int
 	case proto.OpCloseSession:
 		paths := v.ephemeralsOf(r.session)
 		for _, p := range paths {
-			v.add(&changeRecord{zxid: zxid, path: p})
+			v.add(&changeRecord{zxid: zxid, path: p, deleted: true})
 		}
 		s.sessions.setClosing(r.session)
 		return &proto.CloseSessionTxn{Paths: paths}, nil
@@ -236,7 +236,7 @@ func (s *Server) createTxn(r *request, op proto.Op, body proto.Record, zxid, now
 	p.childCount++
 	p.stat.Cversion, p.stat.Pzxid = cversion, zxid
 	s.prep.add(p)
-	s.prep.add(&changeRecord{zxid: zxid, path: path, acl: acl, stat: &proto.StatPersisted{
+	s.prep.add(&changeRecord{zxid: zxid, path: path, acl: acl, stat: proto.StatPersisted{
 		Czxid: zxid, Mzxid: zxid, Pzxid: zxid, Ctime: now, Mtime: now, EphemeralOwner: owner,
 	}})
 	return txn, nil
@@ -272,7 +272,7 @@ func (s *Server) deleteTxn(path, parentPath string, zxid int64) (proto.Record, e
 	p.childCount--
 	p.stat.Pzxid = zxid
 	s.prep.add(p)
-	s.prep.add(&changeRecord{zxid: zxid, path: path})
+	s.prep.add(&changeRecord{zxid: zxid, path: path, deleted: true})
 	return &proto.DeleteTxn{Path: path}, nil
 }
 
