@@ -40,7 +40,8 @@ fuzz:
 	done
 
 # Warren against Apache ZooKeeper 3.8 (Debian package) side by side; not
-# part of test. BENCHVS_FLAGS="--rounds 2 --duration 3s" for a quick look.
+# part of test. BENCHVS_FLAGS="--rounds 2 --duration 3s --znodes 100000" for a
+# quick look; --znodes 0 skips the memory and start-up rows.
 bench-vs-zookeeper: build
 	$(GO) run ./cmd/benchvs --warren $(BIN) $(BENCHVS_FLAGS)
 

@@ -8,21 +8,23 @@
 package main
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/warrenzk/warren/core/client"
 )
 
 // row is one line of issue 6's table: a workload shape and what it judges.
@@ -70,23 +72,38 @@ type server struct {
 	name, addr string
 	cmd        *exec.Cmd
 	log        *os.File
+	done       chan struct{} // closed once the process has exited
+}
+
+// options are the command's flags.
+type options struct {
+	warren, java, classpath, dir string
+	rounds                       int
+	duration                     time.Duration
+	znodes, restarts             int
+	settle                       time.Duration
 }
 
 func main() {
-	warren := flag.String("warren", "bin/warren", "the warren binary (serves, and runs the bench)")
-	java := flag.String("java", "java", "the java binary")
-	classpath := flag.String("zk-classpath", "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar", "ZooKeeper's class path")
-	rounds := flag.Int("rounds", 5, "alternating rounds per workload")
-	duration := flag.Duration("duration", 10*time.Second, "length of each run")
-	dir := flag.String("dir", "", "data directory for both servers (default: a new one under $TMPDIR, removed after)")
+	var o options
+	flag.StringVar(&o.warren, "warren", "bin/warren", "the warren binary (serves, and runs the bench)")
+	flag.StringVar(&o.java, "java", "java", "the java binary")
+	flag.StringVar(&o.classpath, "zk-classpath", "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar", "ZooKeeper's class path")
+	flag.IntVar(&o.rounds, "rounds", 5, "alternating rounds per workload (0 skips the workloads)")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of each run")
+	flag.IntVar(&o.znodes, "znodes", 1_000_000, "znodes on disk for the memory and start-up rows (0 skips them)")
+	flag.IntVar(&o.restarts, "restarts", 5, "alternating restarts for the start-up row")
+	flag.DurationVar(&o.settle, "settle", 5*time.Second, "wait after the first read before reading resident memory")
+	flag.StringVar(&o.dir, "dir", "", "data directory for both servers (default: a new one under $TMPDIR, removed after)")
 	flag.Parse()
-	if err := run(*warren, *java, *classpath, *dir, *rounds, *duration); err != nil {
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "benchvs:", err)
 		os.Exit(1)
 	}
 }
 
-func run(warren, java, classpath, dir string, rounds int, duration time.Duration) error {
+func run(o options) error {
+	dir := o.dir
 	if dir == "" {
 		d, err := os.MkdirTemp("", "benchvs-")
 		if err != nil {
@@ -95,20 +112,46 @@ func run(warren, java, classpath, dir string, rounds int, duration time.Duration
 		defer os.RemoveAll(d)
 		dir = d
 	}
-	zk, err := start("zookeeper", dir, func(cfg string) *exec.Cmd {
-		return exec.Command(java, "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath,
-			"org.apache.zookeeper.server.ZooKeeperServerMain", cfg)
-	})
+	kinds := []serverKind{
+		{"warren", func(cfg string) *exec.Cmd { return exec.Command(o.warren, "server", "--zoo-cfg", cfg) }},
+		{"zookeeper", func(cfg string) *exec.Cmd {
+			return exec.Command(o.java, "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", o.classpath,
+				"org.apache.zookeeper.server.ZooKeeperServerMain", cfg)
+		}},
+	}
+	if err := runWorkloads(o, kinds, dir); err != nil {
+		return err
+	}
+	if o.znodes == 0 {
+		return nil
+	}
+	rec, err := measureRecovery(o.warren, kinds, dir, o.znodes, o.restarts, o.settle)
 	if err != nil {
 		return err
 	}
-	defer zk.stop()
-	wr, err := start("warren", dir, func(cfg string) *exec.Cmd { return exec.Command(warren, "server", "--zoo-cfg", cfg) })
-	if err != nil {
-		return err
+	printRecovery(rec, o.znodes)
+	return nil
+}
+
+// runWorkloads runs every row's workload on both servers, alternating.
+func runWorkloads(o options, kinds []serverKind, dir string) error {
+	if o.rounds == 0 {
+		return nil
 	}
-	defer wr.stop()
-	servers := []*server{wr, zk}
+	var servers []*server
+	for _, k := range kinds {
+		h, err := newHome(k.name, dir)
+		if err != nil {
+			return err
+		}
+		s, err := h.launch(k.command)
+		if err != nil {
+			return err
+		}
+		defer s.stop()
+		servers = append(servers, s)
+	}
+	warren, rounds, duration := o.warren, o.rounds, o.duration
 
 	// Warm up both (the JVM compiles its hot paths) and create the keys.
 	for _, s := range servers {
@@ -174,6 +217,11 @@ func stats(rs []result, metric string) [3]float64 {
 	for i, r := range rs {
 		v[i] = r.get(metric)
 	}
+	return spread(v)
+}
+
+// spread returns min, median, max of v, which it sorts.
+func spread(v []float64) [3]float64 {
 	slices.Sort(v)
 	med := v[len(v)/2]
 	if len(v)%2 == 0 {
@@ -221,21 +269,31 @@ func bench(warren string, s *server, r row, d time.Duration) (result, error) {
 	return res, nil
 }
 
-// start writes a zoo.cfg for name under dir (both servers read the same
-// settings), starts the server and waits until it answers ruok.
-func start(name, dir string, command func(cfg string) *exec.Cmd) (*server, error) {
+// serverKind is how to run one of the two servers on a zoo.cfg.
+type serverKind struct {
+	name    string
+	command func(cfg string) *exec.Cmd
+}
+
+// home is one server's directory, zoo.cfg and client address; both servers
+// read the same settings.
+type home struct {
+	name, cfg, addr string
+}
+
+func newHome(name, dir string) (*home, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	home := filepath.Join(dir, name)
-	if err := os.MkdirAll(home, 0o755); err != nil {
+	root := filepath.Join(dir, name)
+	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, err
 	}
-	cfg := filepath.Join(home, "zoo.cfg")
-	err = os.WriteFile(cfg, fmt.Appendf(nil, `tickTime=2000
+	h := &home{name: name, cfg: filepath.Join(root, "zoo.cfg"), addr: "127.0.0.1:" + strconv.Itoa(port)}
+	err = os.WriteFile(h.cfg, fmt.Appendf(nil, `tickTime=2000
 initLimit=10
 syncLimit=5
 dataDir=%s
@@ -245,57 +303,109 @@ clientPort=%d
 admin.enableServer=false
 maxClientCnxns=0
 forceSync=yes
-`, filepath.Join(home, "data"), port), 0o644)
-	if err != nil {
-		return nil, err
-	}
-	log, err := os.Create(filepath.Join(home, "output.log"))
-	if err != nil {
-		return nil, err
-	}
-	s := &server{name: name, addr: "127.0.0.1:" + strconv.Itoa(port), cmd: command(cfg), log: log}
-	s.cmd.Stdout, s.cmd.Stderr = log, log
-	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", name, err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if ruok(s.addr) {
-			return s, nil
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	s.stop()
-	return nil, fmt.Errorf("%s on %s did not answer ruok within 60s; see %s", name, s.addr, log.Name())
+`, filepath.Join(root, "data"), port), 0o644)
+	return h, err
 }
 
-func ruok(addr string) bool {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+// spawn starts the server without waiting for it.
+func (h *home) spawn(command func(cfg string) *exec.Cmd) (*server, error) {
+	log, err := os.OpenFile(filepath.Join(filepath.Dir(h.cfg), "output.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{name: h.name, addr: h.addr, cmd: command(h.cfg), log: log, done: make(chan struct{})}
+	s.cmd.Stdout, s.cmd.Stderr = log, log
+	if err := s.cmd.Start(); err != nil {
+		log.Close()
+		return nil, fmt.Errorf("start %s: %w", h.name, err)
+	}
+	go func() { _ = s.cmd.Wait(); close(s.done) }()
+	return s, nil
+}
+
+// launch starts the server and waits until it serves a read.
+func (h *home) launch(command func(cfg string) *exec.Cmd) (*server, error) {
+	s, err := h.spawn(command)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.awaitRead("/", time.Minute); err != nil {
+		s.stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// awaitRead waits until the server serves a getData of path. It asks srvr
+// first, because ZooKeeper 3.8.0 accepts connections while it loads its
+// data and a session attempted then can break its worker threads (a
+// NullPointerException in ZooKeeperServer.removeCnxn), while srvr answers
+// "not currently serving requests" harmlessly.
+func (s *server) awaitRead(path string, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
+	var err error
+	for !s.exited() && ctx.Err() == nil {
+		if err = serving(ctx, s.addr); err == nil {
+			if err = read(ctx, s.addr, path); err == nil {
+				return nil
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if s.exited() {
+		return fmt.Errorf("%s exited; see %s", s.name, s.log.Name())
+	}
+	return fmt.Errorf("%s on %s did not serve a read within %s (%v); see %s", s.name, s.addr, limit, err, s.log.Name())
+}
+
+// serving asks the srvr four-letter word whether the server serves clients.
+func serving(ctx context.Context, addr string) error {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return false
+		return err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("ruok")); err != nil {
-		return false
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write([]byte("srvr")); err != nil {
+		return err
 	}
-	line, _ := bufio.NewReader(c).ReadString('\n')
-	return strings.HasPrefix(line, "imok")
+	out, _ := io.ReadAll(c)
+	if !bytes.Contains(out, []byte("Mode: ")) {
+		return fmt.Errorf("srvr: %q", bytes.TrimSpace(out))
+	}
+	return nil
 }
 
-// stop ends the server with SIGTERM (SIGKILL after 10 s) and reaps it.
+// read opens a session on addr and reads path.
+func read(ctx context.Context, addr, path string) error {
+	c, err := client.Dial(ctx, addr, client.Options{SessionTimeout: 30 * time.Second})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, _, err = c.Get(ctx, path)
+	return err
+}
+
+func (s *server) exited() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// stop ends the server with SIGTERM (SIGKILL after 30 s) and reaps it.
 func (s *server) stop() {
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = s.cmd.Wait(); close(done) }()
 	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
+	case <-s.done:
+	case <-time.After(30 * time.Second):
 		_ = s.cmd.Process.Kill()
-		<-done
+		<-s.done
 	}
 	s.log.Close()
 }
