@@ -5,6 +5,7 @@
 //	warren snapshot dump [-d] FILE
 //	warren import --zookeeper-data DIR [--data-dir DIR --backend wal|badger | --config FILE.yaml]
 //	warren bench create|set|get|exists|mixed|load [--addrs A,B] [-c CONNS] [-n IN_FLIGHT] [--json] ...
+//	warren cli [-server HOST:PORT,...] [-timeout MS] [-r] [CMD ARGS...]
 //	warren version
 package main
 
@@ -24,6 +25,7 @@ commands:
   snapshot dump  print the znodes of a snapshot, as ZooKeeper's SnapshotFormatter
   import         load an Apache ZooKeeper data dir into a Warren store
   bench          load any ZooKeeper-compatible servers; throughput and latency
+  cli            a shell for any ZooKeeper-compatible server, as zkCli.sh
   version        print the version
 
 Run "warren <command> --help" for a command's flags.
@@ -46,6 +48,8 @@ func main() {
 		err = runImport(args)
 	case "bench":
 		err = runBench(args)
+	case "cli":
+		err = runCli(args)
 	case "version", "--version":
 		fmt.Println("warren", version)
 	case "help", "-h", "--help":

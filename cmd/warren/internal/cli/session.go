@@ -1,0 +1,304 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/warrenzk/warren/core/client"
+	"github.com/warrenzk/warren/core/proto"
+)
+
+// States, as ZooKeeper.States names them in zkCli's prompt.
+const (
+	stateNotConnected = "NOT_CONNECTED" // never connected yet (one-shot mode connects on first use)
+	stateConnecting   = "CONNECTING"
+	stateConnected    = "CONNECTED"
+	stateClosed       = "CLOSED"
+	stateAuthFailed   = "AUTH_FAILED"
+)
+
+// session is the shell's connection to the ensemble: the first server of
+// the list that answers, and, when that connection drops, the same session
+// resumed on any of them, as the Java client does. Its watch table and the
+// credentials added with addauth belong to the session.
+type session struct {
+	hosts    string // the -server string, for the prompt
+	servers  []string
+	timeout  time.Duration
+	readOnly bool
+	notify   func(proto.WatcherEvent) // state changes and watch notifications
+	watches  watchTable
+
+	mu     sync.Mutex
+	conn   *client.Conn
+	state  string
+	id     int64
+	passwd []byte
+	auths  []proto.AuthPacket // replayed on a resumed connection
+	// authFailed is set when addauth was refused and no command has run
+	// since: the Java client sends credentials without waiting, so the
+	// next command still runs and fails with AuthFailed; later ones find
+	// the session dead ("Not connected").
+	authFailed bool
+	gen        int // bumped by connect and close; a stale resumer stops
+	wg         sync.WaitGroup
+}
+
+func newSession(hosts string, timeout time.Duration, readOnly bool, notify func(proto.WatcherEvent)) *session {
+	s := &session{timeout: timeout, readOnly: readOnly, notify: notify, state: stateNotConnected}
+	s.setHosts(hosts)
+	return s
+}
+
+func (s *session) setHosts(hosts string) {
+	s.hosts = hosts
+	s.servers = nil
+	for _, h := range strings.Split(hosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			s.servers = append(s.servers, h)
+		}
+	}
+}
+
+// State is the prompt's name for the connection's state.
+func (s *session) State() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state
+}
+
+// alive is ZooKeeper.States.isAlive: commands may run (and fail with
+// ConnectionLoss while reconnecting).
+func (s *session) alive() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state != stateClosed && (s.state != stateAuthFailed || s.authFailed)
+}
+
+func (s *session) event(st proto.KeeperState) {
+	s.notify(proto.WatcherEvent{Type: proto.EventNone, State: st})
+}
+
+// dial tries each server in turn, resuming the session id, passwd if set.
+func (s *session) dial(id int64, passwd []byte) (*client.Conn, error) {
+	var err error
+	for _, addr := range s.servers {
+		ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+		var c *client.Conn
+		c, err = client.Dial(ctx, addr, client.Options{
+			SessionTimeout: s.timeout, SessionID: id, Password: passwd, ReadOnly: s.readOnly,
+			OnEvent: s.onEvent,
+		})
+		cancel()
+		if err == nil {
+			return c, nil
+		}
+		if errors.Is(err, proto.ErrSessionExpired) {
+			return nil, err
+		}
+	}
+	if err == nil {
+		err = errors.New("no server to connect to")
+	}
+	return nil, err
+}
+
+func (s *session) onEvent(ev proto.WatcherEvent) {
+	s.watches.fired(ev)
+	s.notify(ev)
+}
+
+// open starts a new session, closing the current one first. If no server
+// answers and retry is set, the session stays CONNECTING and keeps trying
+// in the background, as the Java client does; otherwise it is CLOSED.
+func (s *session) open(retry bool) error {
+	s.close(false)
+	s.mu.Lock()
+	s.gen++
+	gen := s.gen
+	s.state, s.auths = stateConnecting, nil
+	s.mu.Unlock()
+	c, err := s.dial(0, nil)
+	switch {
+	case err == nil:
+		s.attach(c, gen)
+	case retry:
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.redial(gen, 0, nil, nil)
+		}()
+	default:
+		s.mu.Lock()
+		if s.gen == gen {
+			s.state = stateClosed
+		}
+		s.mu.Unlock()
+	}
+	return err
+}
+
+// attach makes c the session's connection and watches it for a drop.
+func (s *session) attach(c *client.Conn, gen int) {
+	s.mu.Lock()
+	if s.gen != gen {
+		s.mu.Unlock()
+		c.Close()
+		return
+	}
+	s.conn, s.state = c, stateConnected
+	s.id, s.passwd = c.SessionID(), c.Password()
+	s.watches.reset()
+	s.mu.Unlock()
+	s.event(proto.StateSyncConnected)
+	s.wg.Add(1)
+	go s.resume(c, gen)
+}
+
+// resume waits for c to drop, then reconnects with the same session.
+func (s *session) resume(c *client.Conn, gen int) {
+	defer s.wg.Done()
+	<-c.Done()
+	s.mu.Lock()
+	if s.gen != gen {
+		s.mu.Unlock()
+		return
+	}
+	s.state = stateConnecting
+	id, passwd, auths := s.id, s.passwd, s.auths
+	s.mu.Unlock()
+	s.event(proto.StateDisconnected)
+	s.redial(gen, id, passwd, auths)
+}
+
+// redial dials until a server takes the session (id 0: a new one), the
+// session is expired, or the shell moved on (connect, close, quit).
+func (s *session) redial(gen int, id int64, passwd []byte, auths []proto.AuthPacket) {
+	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 2*time.Second) {
+		nc, err := s.dial(id, passwd)
+		s.mu.Lock()
+		stale := s.gen != gen
+		if !stale && errors.Is(err, proto.ErrSessionExpired) {
+			s.state, s.conn = stateClosed, nil
+		}
+		s.mu.Unlock()
+		switch {
+		case stale:
+			if nc != nil {
+				nc.Close()
+			}
+			return
+		case err == nil:
+			for _, a := range auths {
+				ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+				_ = nc.AddAuth(ctx, a.Scheme, a.Auth)
+				cancel()
+			}
+			s.attach(nc, gen)
+			return
+		case errors.Is(err, proto.ErrSessionExpired):
+			s.event(proto.StateExpired)
+			return
+		}
+		if !s.sleep(gen, delay) {
+			return
+		}
+	}
+}
+
+// sleep waits d unless the session generation moves on first.
+func (s *session) sleep(gen int, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		time.Sleep(min(20*time.Millisecond, time.Until(deadline)))
+		s.mu.Lock()
+		stale := s.gen != gen
+		s.mu.Unlock()
+		if stale {
+			return false
+		}
+	}
+	return true
+}
+
+// Conn returns the live connection, connecting first if the session was
+// never opened (one-shot mode connects only for a command that needs it).
+// Without one the error is a connection loss, as the Java client's.
+func (s *session) Conn() (*client.Conn, error) {
+	if s.State() == stateNotConnected {
+		if err := s.open(false); err != nil {
+			return nil, proto.ErrConnectionLoss
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state == stateAuthFailed {
+		return nil, proto.ErrAuthFailed
+	}
+	if s.state != stateConnected {
+		return nil, proto.ErrConnectionLoss
+	}
+	return s.conn, nil
+}
+
+// addAuth sends credentials and remembers them for a resumed connection.
+// A rejected scheme ends the session as the Java client's: state
+// AUTH_FAILED and an AuthFailed event.
+func (s *session) addAuth(ctx context.Context, scheme string, auth []byte) error {
+	c, err := s.Conn()
+	if err != nil {
+		return err
+	}
+	err = c.AddAuth(ctx, scheme, auth)
+	if codeOf(err) == proto.ErrAuthFailed {
+		s.mu.Lock()
+		s.gen++
+		s.state, s.conn, s.authFailed = stateAuthFailed, nil, true
+		s.mu.Unlock()
+		c.Close()
+		s.event(proto.StateAuthFailed)
+		return nil
+	}
+	if err == nil {
+		s.mu.Lock()
+		s.auths = append(s.auths, proto.AuthPacket{Scheme: scheme, Auth: auth})
+		s.mu.Unlock()
+	}
+	return err
+}
+
+// close ends the session; event says whether to report it (state Closed).
+func (s *session) close(event bool) {
+	s.mu.Lock()
+	c := s.conn
+	s.gen++
+	s.conn = nil
+	wasOpen := s.state == stateConnected || s.state == stateConnecting
+	if s.state != stateNotConnected {
+		s.state = stateClosed
+	}
+	s.mu.Unlock()
+	if c != nil {
+		c.Close()
+	}
+	if event && wasOpen {
+		s.event(proto.StateClosed)
+	}
+}
+
+// shutdown closes the session and waits for its resumer.
+func (s *session) shutdown() {
+	s.close(true)
+	s.wg.Wait()
+}
+
+// settle ends the grace a refused addauth leaves to the next command; the
+// dispatcher calls it once that command has passed the alive check.
+func (s *session) settle() {
+	s.mu.Lock()
+	s.authFailed = false
+	s.mu.Unlock()
+}
