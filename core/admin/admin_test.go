@@ -15,7 +15,7 @@ type fake struct{}
 
 func (fake) AdminCommand(name string) (map[string]any, error) {
 	switch name {
-	case "ruok":
+	case "ruok", "last_snapshot", "system_properties":
 		return map[string]any{}, nil
 	case "leader":
 		return nil, errors.New("server is not initialized")
@@ -46,6 +46,8 @@ func TestHandler(t *testing.T) {
 		{"/commands/ruok", "ruok", nil},
 		{"/commands/lead", "leader", "server is not initialized"},
 		{"/commands/icfg", "initial_configuration", nil},
+		{"/commands/lsnp", "last_snapshot", nil},
+		{"/commands/sysp", "system_properties", nil},
 		{"/commands/nosuch", "nosuch", "Unknown command: nosuch"},
 	} {
 		_, m := get(t, h, c.path)
