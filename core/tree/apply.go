@@ -1,7 +1,6 @@
 package tree
 
 import (
-	"bytes"
 	"sort"
 
 	"github.com/warrenzk/warren/core/proto"
@@ -188,8 +187,8 @@ func (t *Tree) create(r *Result, withStat bool, path string, data []byte, acl []
 	if !ok {
 		return proto.ErrNoNode
 	}
-	parent := t.nodes[parentPath]
-	if parent == nil {
+	parent := t.lookup(parentPath)
+	if parent == 0 {
 		return proto.ErrNoNode
 	}
 	if ValidatePath(path) != nil {
@@ -201,42 +200,42 @@ func (t *Tree) create(r *Result, withStat bool, path string, data []byte, acl []
 		return proto.ErrBadArguments
 	}
 	aclID := t.acls.intern(acl)
-	if existing := t.nodes[path]; existing != nil {
+	if existing := t.s.index.find(t.s, parent, name); existing != 0 {
 		// As DataTree: the replayed create's ACL replaces the node's.
 		t.preserve(existing)
-		t.acls.release(existing.acl)
-		existing.acl = aclID
+		e := t.s.at(existing)
+		t.acls.release(e.acl)
+		e.acl = aclID
 		return proto.ErrNodeExists
 	}
+	p := t.s.at(parent)
 	if parentCversion == -1 {
-		parentCversion = parent.stat.Cversion + 1
+		parentCversion = p.stat.Cversion + 1
 	}
 	// Replaying over a fuzzy snapshot must not move cversion back.
-	if parentCversion > parent.stat.Cversion {
+	if parentCversion > p.stat.Cversion {
 		t.preserve(parent)
-		parent.stat.Cversion = parentCversion
-		parent.stat.Pzxid = hdr.Zxid
+		p.stat.Cversion = parentCversion
+		p.stat.Pzxid = hdr.Zxid
 	}
-	n := &znode{
-		data: bytes.Clone(data), // the txn's buffer may be reused by its owner
-		acl:  aclID,
-		stat: proto.StatPersisted{
-			Czxid: hdr.Zxid, Mzxid: hdr.Zxid, Pzxid: hdr.Zxid,
-			Ctime: hdr.Time, Mtime: hdr.Time,
-			EphemeralOwner: owner,
-		},
+	// attach copies data: the txn's buffer may be reused by its owner.
+	n := t.s.at(t.attach(parent, name, data))
+	n.acl = aclID
+	n.stat = proto.StatPersisted{
+		Czxid: hdr.Zxid, Mzxid: hdr.Zxid, Pzxid: hdr.Zxid,
+		Ctime: hdr.Time, Mtime: hdr.Time,
+		EphemeralOwner: owner,
 	}
-	t.attach(parent, path, n)
-	t.dataSize += int64(len(path) + len(n.data))
+	t.dataSize += int64(len(path) + len(data))
 	t.index(path, owner)
-	t.quotaCreated(parentPath, name, path, int64(len(n.data)))
+	t.quotaCreated(parentPath, name, path, int64(len(data)))
 	if withStat {
 		st := t.stat(n)
 		r.Stat = &st
 	}
 	if t.watches != nil {
 		t.watches.Trigger(path, proto.EventNodeCreated, t.acls.get(aclID))
-		t.watches.Trigger(parentPath, proto.EventNodeChildrenChanged, t.acls.get(parent.acl))
+		t.watches.Trigger(parentPath, proto.EventNodeChildrenChanged, t.acls.get(p.acl))
 	}
 	return proto.ErrOK
 }
@@ -277,15 +276,16 @@ func (t *Tree) unindex(path string, owner int64) {
 
 // bumpCversion is DataTree.setCversionPzxid; false if the node is missing.
 func (t *Tree) bumpCversion(path string, cversion int32, zxid int64) bool {
-	n := t.nodes[path]
-	if n == nil {
+	id := t.lookup(path)
+	if id == 0 {
 		return false
 	}
+	n := t.s.at(id)
 	if cversion == -1 {
 		cversion = n.stat.Cversion + 1
 	}
 	if cversion > n.stat.Cversion {
-		t.preserve(n)
+		t.preserve(id)
 		n.stat.Cversion = cversion
 		n.stat.Pzxid = zxid
 	}
@@ -305,53 +305,55 @@ func (t *Tree) delete(path string, zxid int64) proto.Err {
 		}
 		return proto.ErrNoNode
 	}
-	parent := t.nodes[parentPath]
-	if parent == nil {
+	parent := t.lookup(parentPath)
+	if parent == 0 {
 		return proto.ErrNoNode
 	}
-	n := t.nodes[path]
-	if n != nil && len(n.children) > 0 {
+	id := t.s.index.find(t.s, parent, name)
+	if id != 0 && t.s.at(id).kids != 0 {
 		return proto.ErrNotEmpty
 	}
 	t.preserve(parent)
-	delete(parent.children, name)
-	if len(parent.children) == 0 {
-		parent.children = nil
+	p := t.s.at(parent)
+	if zxid > p.stat.Pzxid {
+		p.stat.Pzxid = zxid
 	}
-	if zxid > parent.stat.Pzxid {
-		parent.stat.Pzxid = zxid
-	}
-	if n == nil {
+	if id == 0 {
 		return proto.ErrNoNode
 	}
-	delete(t.nodes, path)
-	acl := t.acls.get(n.acl)
-	t.acls.release(n.acl)
-	t.dataSize -= int64(len(path) + len(n.data))
-	t.unindex(path, n.stat.EphemeralOwner)
-	t.quotaDeleted(parentPath, name, path, int64(len(n.data)))
+	n := t.s.at(id)
+	aclID, owner, dataLen := n.acl, n.stat.EphemeralOwner, t.s.dataLen(n)
+	t.preserve(id)
+	t.s.unlink(parent, id)
+	t.s.remove(id)
+	acl := t.acls.get(aclID)
+	t.acls.release(aclID)
+	t.dataSize -= int64(len(path) + dataLen)
+	t.unindex(path, owner)
+	t.quotaDeleted(parentPath, name, path, int64(dataLen))
 	if t.watches != nil {
 		t.watches.Trigger(path, proto.EventNodeDeleted, acl)
-		t.watches.Trigger(parentPath, proto.EventNodeChildrenChanged, t.acls.get(parent.acl))
+		t.watches.Trigger(parentPath, proto.EventNodeChildrenChanged, t.acls.get(p.acl))
 	}
 	return proto.ErrOK
 }
 
 // setData is DataTree.setData: version is the txn's new version.
 func (t *Tree) setData(path string, data []byte, version int32, zxid, time int64) (*proto.Stat, proto.Err) {
-	n := t.nodes[path]
-	if n == nil {
+	id := t.lookup(path)
+	if id == 0 {
 		return nil, proto.ErrNoNode
 	}
-	t.preserve(n)
-	old := n.data
-	n.data = bytes.Clone(data)
+	t.preserve(id)
+	n := t.s.at(id)
+	diff := int64(len(data) - t.s.dataLen(n))
+	t.s.setData(id, data)
 	n.stat.Mtime = time
 	n.stat.Mzxid = zxid
 	n.stat.Version = version
 	st := t.stat(n)
-	t.dataSize += int64(len(n.data) - len(old))
-	t.quotaAccount(path, int64(len(n.data)-len(old)), 0)
+	t.dataSize += diff
+	t.quotaAccount(path, diff, 0)
 	if t.watches != nil {
 		t.watches.Trigger(path, proto.EventNodeDataChanged, t.acls.get(n.acl))
 	}
@@ -360,11 +362,12 @@ func (t *Tree) setData(path string, data []byte, version int32, zxid, time int64
 
 // setACL is DataTree.setACL: version is the txn's new aversion.
 func (t *Tree) setACL(path string, acl []proto.ACL, version int32) (*proto.Stat, proto.Err) {
-	n := t.nodes[path]
-	if n == nil {
+	id := t.lookup(path)
+	if id == 0 {
 		return nil, proto.ErrNoNode
 	}
-	t.preserve(n)
+	t.preserve(id)
+	n := t.s.at(id)
 	t.acls.release(n.acl)
 	n.stat.Aversion = version
 	n.acl = t.acls.intern(acl)

@@ -3,6 +3,7 @@ package tree
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -144,16 +145,25 @@ func childrenOf(t testing.TB, tr *Tree, path string) []string {
 func dump(tr *Tree) string {
 	tr.mu.RLock()
 	defer tr.mu.RUnlock()
-	paths := make([]string, 0, len(tr.nodes))
-	for p := range tr.nodes {
-		paths = append(paths, p)
+	nodes := map[string]nodeID{RootPath: tr.root}
+	paths := []string{RootPath}
+	for i := 0; i < len(paths); i++ {
+		for _, c := range tr.s.kidsOf(tr.s.at(nodes[paths[i]])).flat() {
+			p := childPath(paths[i], tr.s.name(tr.s.at(c)))
+			nodes[p] = c
+			paths = append(paths, p)
+		}
 	}
 	sort.Strings(paths)
-	s := ""
+	var s strings.Builder
 	for _, p := range paths {
-		n := tr.nodes[p]
-		s += fmt.Sprintf("%s %q %+v %v %v\n", p, n.data, n.stat, tr.acls.get(n.acl), sortedKeys(n.children))
+		n := tr.s.at(nodes[p])
+		var kids []string
+		for _, c := range tr.s.kidsOf(n).flat() {
+			kids = append(kids, tr.s.name(tr.s.at(c)))
+		}
+		fmt.Fprintf(&s, "%s %q %+v %v %v\n", p, tr.s.data(n), n.stat, tr.acls.get(n.acl), kids)
 	}
-	s += fmt.Sprintf("eph %v cont %v ttl %v quota %v size %d\n", tr.ephemerals, tr.containers, tr.ttls, tr.quotas, tr.dataSize)
-	return s
+	fmt.Fprintf(&s, "eph %v cont %v ttl %v quota %v size %d\n", tr.ephemerals, tr.containers, tr.ttls, tr.quotas, tr.dataSize)
+	return s.String()
 }

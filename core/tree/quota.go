@@ -69,58 +69,58 @@ func (t *Tree) quotaAccount(path string, bytesDiff, countDiff int64) {
 }
 
 func (t *Tree) updateQuotaStat(target string, bytesDiff, countDiff int64) {
-	n := t.nodes[QuotaPath+target+"/"+quotaStatNode]
-	if n == nil {
+	id := t.lookup(QuotaPath + target + "/" + quotaStatNode)
+	if id == 0 {
 		return // ZooKeeper logs "Missing node for stat" and goes on
 	}
-	s := parseStatsTrack(n.data)
+	s := parseStatsTrack(t.s.data(t.s.at(id)))
 	s.set("count", s.get("count")+countDiff)
 	s.set("bytes", s.get("bytes")+bytesDiff)
-	t.preserve(n)
-	n.data = s.bytes()
+	t.preserve(id)
+	t.s.setData(id, s.bytes())
 }
 
 // recountQuota is DataTree.updateQuotaForPath: it recomputes the node count
 // and data bytes of the subtree at target into its stats node.
 func (t *Tree) recountQuota(target string) {
 	var count, size int64
-	if root := t.nodes[target]; root != nil {
-		stack := []*znode{root}
-		for len(stack) > 0 {
-			n := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
+	if root := t.lookup(target); root != 0 {
+		t.walk(root, func(id nodeID) {
 			count++
-			size += int64(len(n.data))
-			for _, c := range n.children {
-				stack = append(stack, c)
-			}
-		}
+			size += int64(t.s.dataLen(t.s.at(id)))
+		})
 	}
-	n := t.nodes[QuotaPath+target+"/"+quotaStatNode]
-	if n == nil {
+	id := t.lookup(QuotaPath + target + "/" + quotaStatNode)
+	if id == 0 {
 		return
 	}
 	var s statsTrack
 	s.set("count", count)
 	s.set("bytes", size)
-	t.preserve(n)
-	n.data = s.bytes()
+	t.preserve(id)
+	t.s.setData(id, s.bytes())
 }
 
 // setupQuotas is DataTree.setupQuota, run after loading a snapshot: every
 // leaf under /zookeeper/quota named zookeeper_limits marks a quota, whose
 // stats are recounted.
 func (t *Tree) setupQuotas() {
-	if t.nodes[QuotaPath] == nil {
+	quota := t.lookup(QuotaPath)
+	if quota == 0 {
 		return
 	}
 	const suffix = "/" + quotaLimitNode
-	stack := []string{QuotaPath}
+	type item struct {
+		path string
+		id   nodeID
+	}
+	stack := []item{{QuotaPath, quota}}
 	for len(stack) > 0 {
-		p := stack[len(stack)-1]
+		it := stack[len(stack)-1]
+		p := it.path
 		stack = stack[:len(stack)-1]
-		n := t.nodes[p]
-		if len(n.children) == 0 {
+		l := t.s.kidsOf(t.s.at(it.id))
+		if l == nil {
 			if strings.HasSuffix(p, suffix) {
 				target := p[len(QuotaPath):strings.Index(p, suffix)]
 				if target != "" {
@@ -130,8 +130,10 @@ func (t *Tree) setupQuotas() {
 			}
 			continue
 		}
-		for name := range n.children {
-			stack = append(stack, childPath(p, name))
+		for _, blk := range l.blocks {
+			for _, c := range blk {
+				stack = append(stack, item{childPath(p, t.s.name(t.s.at(c))), c})
+			}
 		}
 	}
 }

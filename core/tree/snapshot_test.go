@@ -127,7 +127,7 @@ func TestDeserializeZooKeeperSnapshot(t *testing.T) {
 	if d.Remaining() != 0 {
 		t.Fatalf("%d bytes left", d.Remaining())
 	}
-	if got := len(tr.nodes); got != 31 {
+	if got := tr.s.count; got != 31 {
 		t.Errorf("%d nodes, want 31", got)
 	}
 	if got := len(tr.acls.byID); got != 2 {
@@ -204,7 +204,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	// list's 4 is free again, as in ZooKeeper).
 	applyAll(t, got, 21, op{proto.OpCreate, &proto.CreateTxn{Path: "/new", ACL: []proto.ACL{{Perms: 3, ID: proto.WorldAnyone}}, ParentCversion: -1}})
 	got.mu.RLock()
-	id := got.nodes["/new"].acl
+	id := got.s.at(got.lookup("/new")).acl
 	got.mu.RUnlock()
 	if id != 4 {
 		t.Errorf("new ACL id %d, want 4", id)

@@ -18,14 +18,25 @@ import (
 // the walk reads pre-images in place of the nodes they stand for. Nodes
 // created after the start are never reached, since their parent's pre-image
 // does not list them; nodes deleted after it are, through their parent's
-// pre-image. The walk holds the read lock only a chunk of nodes at a time,
-// so writes are held up for microseconds, not for the whole snapshot.
+// pre-image, and ids of deleted nodes are not reused while the view is
+// open. Children are kept sorted, so the walk sorts nothing. It holds the
+// read lock only a chunk of nodes at a time, so writes are held up for
+// microseconds, not for the whole snapshot.
 type SnapshotView struct {
 	t    *Tree
 	zxid int64
 	acls map[int64][]proto.ACL // the ACL cache at the start; lists are immutable
-	pre  map[*znode]*znode     // written under t.mu by Apply, read by the walk
+	pre  map[nodeID]*preImage  // written under t.mu by Apply, read by the walk
 	done bool
+}
+
+// preImage is a node as it was when the view was opened. Its name and
+// data alias the store's entries, which are never overwritten.
+type preImage struct {
+	name, data []byte
+	acl        int64
+	stat       proto.StatPersisted
+	kids       []nodeID // the children, in name order
 }
 
 // The walk serializes chunkNodes nodes per read-lock hold and hands its
@@ -50,35 +61,46 @@ func (t *Tree) BeginSnapshot() (*SnapshotView, error) {
 	if t.snap != nil {
 		return nil, ErrSnapshotInProgress
 	}
-	v := &SnapshotView{t: t, zxid: t.lastZxid.Load(), acls: maps.Clone(t.acls.byID), pre: map[*znode]*znode{}}
+	v := &SnapshotView{t: t, zxid: t.lastZxid.Load(), acls: maps.Clone(t.acls.byID), pre: map[nodeID]*preImage{}}
 	t.snap = v
+	t.s.setHold(true)
 	return v, nil
 }
 
 // Zxid is the last zxid applied when the view was opened.
 func (v *SnapshotView) Zxid() int64 { return v.zxid }
 
-// preserve saves n's pre-image if a view is open and n has none yet. Apply
-// calls it before changing any field of a node, or its children.
-func (t *Tree) preserve(n *znode) {
+// preserve saves a node's pre-image if a view is open and the node has
+// none yet. Apply calls it before changing any field of a node, its
+// children, or deleting it.
+func (t *Tree) preserve(id nodeID) {
 	v := t.snap
 	if v == nil {
 		return
 	}
-	if _, ok := v.pre[n]; ok {
+	if _, ok := v.pre[id]; ok {
 		return
 	}
-	c := *n
-	c.children = maps.Clone(n.children)
-	v.pre[n] = &c
+	v.pre[id] = v.live(id)
 }
 
-// at returns n as it was when the view was opened; the caller holds t.mu.
-func (v *SnapshotView) at(n *znode) *znode {
-	if p, ok := v.pre[n]; ok {
-		return p
+// live is node id as it is now; the caller holds t.mu.
+func (v *SnapshotView) live(id nodeID) *preImage {
+	s := v.t.s
+	n := s.at(id)
+	return &preImage{name: s.nameBytes(n), data: s.data(n), acl: n.acl, stat: n.stat,
+		kids: s.kidsOf(n).flat()}
+}
+
+// at returns node id as it was when the view was opened, leaving out its
+// children; the caller holds t.mu.
+func (v *SnapshotView) at(id nodeID) preImage {
+	if p, ok := v.pre[id]; ok {
+		return *p
 	}
-	return n
+	s := v.t.s
+	n := s.at(id)
+	return preImage{name: s.nameBytes(n), data: s.data(n), acl: n.acl, stat: n.stat}
 }
 
 // Close ends the view: Apply stops saving pre-images and those saved are
@@ -91,17 +113,14 @@ func (v *SnapshotView) Close() {
 		v.done = true
 		t.snap = nil
 		v.pre = nil
+		t.s.setHold(false)
 	}
 }
 
 // WriteTo writes the view in ZooKeeper's snapshot format, as Serialize
-// does: the ACL cache, then every node parents first, then "/". It
-// implements io.WriterTo; it may be called once.
+// does: the ACL cache, then every node parents first, children in name
+// order, then "/". It implements io.WriterTo; it may be called once.
 func (v *SnapshotView) WriteTo(w io.Writer) (int64, error) {
-	type item struct {
-		path string
-		n    *znode
-	}
 	e := proto.NewEncoder(make([]byte, 0, 64<<10))
 	var written int64
 	flush := func() error {
@@ -124,23 +143,24 @@ func (v *SnapshotView) WriteTo(w io.Writer) (int64, error) {
 		t.mu.RUnlock()
 		return 0, errors.New("tree: snapshot view closed")
 	}
-	stack := []item{{"", t.nodes[RootPath]}}
+	root := v.at(t.root)
+	encodeNode(e, "", &root)
+	stack := []walkFrame{{id: t.root}}
 	t.mu.RUnlock()
 	for len(stack) > 0 {
 		t.mu.RLock()
-		for i := 0; i < chunkNodes && len(stack) > 0; i++ {
-			it := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			n := v.at(it.n)
-			e.String(it.path)
-			e.Buffer(n.data)
-			e.Long(n.acl)
-			n.stat.Encode(e)
-			// Pushed in reverse so that children come out in name order.
-			names := sortedKeys(n.children)
-			for j := len(names) - 1; j >= 0; j-- {
-				stack = append(stack, item{it.path + "/" + names[j], n.children[names[j]]})
+		for i := 0; i < chunkNodes && len(stack) > 0; {
+			f := &stack[len(stack)-1]
+			c, ok := v.nextChild(f)
+			if !ok {
+				stack = stack[:len(stack)-1]
+				continue
 			}
+			img := v.at(c)
+			path := f.path + "/" + string(img.name)
+			encodeNode(e, path, &img)
+			stack = append(stack, walkFrame{id: c, path: path})
+			i++
 		}
 		t.mu.RUnlock()
 		if e.Len() >= flushBytes {
@@ -151,4 +171,44 @@ func (v *SnapshotView) WriteTo(w io.Writer) (int64, error) {
 	}
 	e.String(RootPath)
 	return written, flush()
+}
+
+func encodeNode(e *proto.Encoder, path string, n *preImage) {
+	e.String(path)
+	e.Buffer(n.data)
+	e.Long(n.acl)
+	n.stat.Encode(e)
+}
+
+// walkFrame is a node whose children the walk is visiting: next is the
+// position of the next one in name order, and blk, off the same position
+// in the live kidList's blocks (valid while the node has no pre-image:
+// until then its children are as they were when the view opened).
+type walkFrame struct {
+	id       nodeID
+	path     string // "" for the root
+	next     int
+	blk, off int
+}
+
+// nextChild returns f's next child as of the view's start, if any; the
+// caller holds t.mu.
+func (v *SnapshotView) nextChild(f *walkFrame) (nodeID, bool) {
+	if p, ok := v.pre[f.id]; ok {
+		if f.next >= len(p.kids) {
+			return 0, false
+		}
+		f.next++
+		return p.kids[f.next-1], true
+	}
+	l := v.t.s.kidsOf(v.t.s.at(f.id))
+	if l == nil || f.blk >= len(l.blocks) {
+		return 0, false
+	}
+	c := l.blocks[f.blk][f.off]
+	f.next++
+	if f.off++; f.off == len(l.blocks[f.blk]) {
+		f.blk, f.off = f.blk+1, 0
+	}
+	return c, true
 }

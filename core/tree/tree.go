@@ -35,23 +35,14 @@ type Options struct {
 	Watches *watch.Manager
 }
 
-// znode is one node. Its child names are substrings of the children's own
-// paths, so a name costs no extra bytes; holding the children themselves
-// lets subtree walks (snapshots, counts, quotas) skip path lookups.
-type znode struct {
-	data     []byte // never modified in place: setData replaces it
-	acl      int64  // id in the ACL cache
-	stat     proto.StatPersisted
-	children map[string]*znode // nil when there are none
-}
-
 // Tree is the znode tree. Reads take a read lock; Apply takes the write lock.
 type Tree struct {
 	mu       sync.RWMutex
 	extended bool
 	watches  *watch.Manager
 
-	nodes      map[string]*znode // by path; the root is "/"
+	s          *store // the znodes (store.go)
+	root       nodeID
 	acls       aclCache
 	ephemerals map[int64]map[string]struct{} // session → paths
 	containers map[string]struct{}
@@ -70,11 +61,11 @@ type Tree struct {
 // version -1, so its aversion is -1.
 func New(opts Options) *Tree {
 	t := newEmpty(opts)
-	root := &znode{data: []byte{}, acl: openACLID}
-	t.nodes[RootPath] = root
-	proc := t.attach(root, ZookeeperPath, &znode{data: []byte{}, acl: openACLID})
-	t.attach(proc, QuotaPath, &znode{data: []byte{}, acl: openACLID})
-	cfg := t.attach(proc, ConfigPath, &znode{data: []byte{}, acl: openACLID})
+	t.root = t.s.add(0, "", []byte{})
+	t.s.at(t.root).acl = openACLID
+	proc := t.attach(t.root, "zookeeper", []byte{})
+	t.attach(proc, "quota", []byte{})
+	cfg := t.s.at(t.attach(proc, "config", []byte{}))
 	cfg.acl = t.acls.intern(proto.ReadACLUnsafe)
 	cfg.stat.Aversion = -1
 	t.dataSize = t.computeDataSize()
@@ -85,7 +76,7 @@ func newEmpty(opts Options) *Tree {
 	return &Tree{
 		extended:   opts.ExtendedTypes,
 		watches:    opts.Watches,
-		nodes:      make(map[string]*znode),
+		s:          newStore(),
 		acls:       newACLCache(),
 		ephemerals: make(map[int64]map[string]struct{}),
 		containers: make(map[string]struct{}),
@@ -94,32 +85,22 @@ func newEmpty(opts Options) *Tree {
 	}
 }
 
-// attach links n under parent as path and indexes it; no stat changes.
-func (t *Tree) attach(parent *znode, path string, n *znode) *znode {
+// attach adds a node called name with a copy of data under parent, with
+// OPEN_ACL_UNSAFE and zero stats, and returns it; no stat changes.
+func (t *Tree) attach(parent nodeID, name string, data []byte) nodeID {
 	t.preserve(parent)
-	if parent.children == nil {
-		parent.children = make(map[string]*znode, 1)
-	}
-	parent.children[Base(path)] = n
-	t.nodes[path] = n
-	return n
-}
-
-// get finds a node. The empty path is the root, as in ZooKeeper, whose
-// DataTree maps the root under both "" and "/" (so exists("") answers).
-func (t *Tree) get(path string) *znode {
-	if path == "" {
-		path = RootPath
-	}
-	return t.nodes[path]
+	id := t.s.add(parent, name, data)
+	t.s.at(id).acl = openACLID
+	t.s.link(parent, id)
+	return id
 }
 
 // stat is a node's Stat as clients see it (DataNode.copyStat): the stored
 // cversion counts creates only, and the client's cversion counts creates and
 // deletes, so it is 2*cversion - numChildren; container and TTL markers read
 // as ephemeralOwner 0.
-func (t *Tree) stat(n *znode) proto.Stat {
-	nc := int32(len(n.children))
+func (t *Tree) stat(n *node) proto.Stat {
+	nc := int32(t.s.numKids(n))
 	owner := n.stat.EphemeralOwner
 	if OwnerType(owner, t.extended) != EphemeralNormal {
 		owner = 0
@@ -133,7 +114,7 @@ func (t *Tree) stat(n *znode) proto.Stat {
 		Cversion:       n.stat.Cversion*2 - nc,
 		Aversion:       n.stat.Aversion,
 		EphemeralOwner: owner,
-		DataLength:     int32(len(n.data)),
+		DataLength:     int32(t.s.dataLen(n)),
 		NumChildren:    nc,
 		Pzxid:          n.stat.Pzxid,
 	}
@@ -144,14 +125,15 @@ func (t *Tree) stat(n *znode) proto.Stat {
 func (t *Tree) GetData(path string, w watch.Watcher) ([]byte, proto.Stat, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	n := t.get(path)
-	if n == nil {
+	id := t.lookup(path)
+	if id == 0 {
 		return nil, proto.Stat{}, proto.ErrNoNode
 	}
 	if w != nil && t.watches != nil {
 		t.watches.AddData(path, w)
 	}
-	return n.data, t.stat(n), nil
+	n := t.s.at(id)
+	return t.s.data(n), t.stat(n), nil
 }
 
 // Exists returns a node's stat. With w it registers a data watch if the node
@@ -159,18 +141,18 @@ func (t *Tree) GetData(path string, w watch.Watcher) ([]byte, proto.Stat, error)
 func (t *Tree) Exists(path string, w watch.Watcher) (proto.Stat, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	n := t.get(path)
+	id := t.lookup(path)
 	if w != nil && t.watches != nil {
-		if n != nil {
+		if id != 0 {
 			t.watches.AddData(path, w)
 		} else {
 			t.watches.AddExist(path, w)
 		}
 	}
-	if n == nil {
+	if id == 0 {
 		return proto.Stat{}, proto.ErrNoNode
 	}
-	return t.stat(n), nil
+	return t.stat(t.s.at(id)), nil
 }
 
 // GetChildren returns a node's child names, sorted (ZooKeeper's order is a
@@ -179,14 +161,23 @@ func (t *Tree) Exists(path string, w watch.Watcher) (proto.Stat, error) {
 func (t *Tree) GetChildren(path string, w watch.Watcher) ([]string, proto.Stat, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	n := t.get(path)
-	if n == nil {
+	id := t.lookup(path)
+	if id == 0 {
 		return nil, proto.Stat{}, proto.ErrNoNode
 	}
 	if w != nil && t.watches != nil {
 		t.watches.AddChild(path, w)
 	}
-	return sortedKeys(n.children), t.stat(n), nil
+	n := t.s.at(id)
+	names := make([]string, 0, t.s.numKids(n))
+	if l := t.s.kidsOf(n); l != nil {
+		for _, blk := range l.blocks {
+			for _, c := range blk {
+				names = append(names, t.s.name(t.s.at(c)))
+			}
+		}
+	}
+	return names, t.stat(n), nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -202,10 +193,11 @@ func sortedKeys[V any](m map[string]V) []string {
 func (t *Tree) GetACL(path string) ([]proto.ACL, proto.Stat, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	n := t.get(path)
-	if n == nil {
+	id := t.lookup(path)
+	if id == 0 {
 		return nil, proto.Stat{}, proto.ErrNoNode
 	}
+	n := t.s.at(id)
 	return slices.Clone(t.acls.get(n.acl)), t.stat(n), nil
 }
 
@@ -214,29 +206,31 @@ func (t *Tree) GetACL(path string) ([]proto.ACL, proto.Stat, error) {
 func (t *Tree) AllChildrenNumber(path string) (int32, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	n := t.get(path)
-	if n == nil {
+	id := t.lookup(path)
+	if id == 0 {
 		return 0, proto.ErrNoNode
 	}
-	if path == RootPath || path == "" {
-		return int32(len(t.nodes) - 1), nil
+	if id == t.root {
+		return int32(t.s.count - 1), nil
 	}
-	return int32(subtreeSize(n) - 1), nil
+	count := 0
+	t.walk(id, func(nodeID) { count++ })
+	return int32(count - 1), nil
 }
 
-// subtreeSize counts n and its descendants.
-func subtreeSize(n *znode) int {
-	count := 0
-	stack := []*znode{n}
+// walk calls f for id and each of its descendants.
+func (t *Tree) walk(id nodeID, f func(nodeID)) {
+	stack := []nodeID{id}
 	for len(stack) > 0 {
-		n := stack[len(stack)-1]
+		id := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		count++
-		for _, c := range n.children {
-			stack = append(stack, c)
+		f(id)
+		if l := t.s.kidsOf(t.s.at(id)); l != nil {
+			for _, blk := range l.blocks {
+				stack = append(stack, blk...)
+			}
 		}
 	}
-	return count
 }
 
 // Ephemerals returns the paths of a session's ephemeral nodes, sorted.
@@ -270,15 +264,16 @@ type NodeInfo struct {
 func (t *Tree) Lookup(path string) (NodeInfo, bool) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	n := t.get(path)
-	if n == nil {
+	id := t.lookup(path)
+	if id == 0 {
 		return NodeInfo{}, false
 	}
+	n := t.s.at(id)
 	return NodeInfo{
 		Stat:        n.stat,
-		NumChildren: int32(len(n.children)),
+		NumChildren: int32(t.s.numKids(n)),
 		ACL:         t.acls.get(n.acl),
-		DataLength:  int32(len(n.data)),
+		DataLength:  int32(t.s.dataLen(n)),
 	}, true
 }
 
@@ -296,8 +291,14 @@ func (t *Tree) SetWatches(relZxid int64, data, exist, child, persistent, recursi
 		w.Notify(proto.WatcherEvent{Type: typ, State: proto.StateSyncConnected, Path: path}, nil)
 	}
 	m := t.watches
+	get := func(p string) *node {
+		if id := t.lookup(p); id != 0 {
+			return t.s.at(id)
+		}
+		return nil
+	}
 	for _, p := range data {
-		switch n := t.get(p); {
+		switch n := get(p); {
 		case n == nil:
 			notify(proto.EventNodeDeleted, p)
 		case n.stat.Mzxid > relZxid:
@@ -307,7 +308,7 @@ func (t *Tree) SetWatches(relZxid int64, data, exist, child, persistent, recursi
 		}
 	}
 	for _, p := range exist {
-		switch n := t.get(p); {
+		switch n := get(p); {
 		case n != nil:
 			notify(proto.EventNodeCreated, p)
 		case m != nil:
@@ -315,7 +316,7 @@ func (t *Tree) SetWatches(relZxid int64, data, exist, child, persistent, recursi
 		}
 	}
 	for _, p := range child {
-		switch n := t.get(p); {
+		switch n := get(p); {
 		case n == nil:
 			notify(proto.EventNodeDeleted, p)
 		case n.stat.Pzxid > relZxid:
@@ -344,15 +345,18 @@ func (t *Tree) ContainerCandidates(nowMs int64) []string {
 	defer t.mu.RUnlock()
 	var out []string
 	for p := range t.containers {
-		if n := t.nodes[p]; n != nil && len(n.children) == 0 && n.stat.Cversion > 0 {
-			out = append(out, p)
+		if id := t.lookup(p); id != 0 {
+			if n := t.s.at(id); n.kids == 0 && n.stat.Cversion > 0 {
+				out = append(out, p)
+			}
 		}
 	}
 	for p := range t.ttls {
-		n := t.nodes[p]
-		if n == nil || len(n.children) != 0 {
+		id := t.lookup(p)
+		if id == 0 || t.s.at(id).kids != 0 {
 			continue
 		}
+		n := t.s.at(id)
 		if ttl, ok := OwnerTTL(n.stat.EphemeralOwner); ok && ttl != 0 && nowMs-n.stat.Mtime > ttl {
 			out = append(out, p)
 		}
@@ -374,7 +378,7 @@ func (t *Tree) SetLastZxid(zxid int64) { t.lastZxid.Store(zxid) }
 func (t *Tree) NodeCount() int {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	return len(t.nodes) + 1
+	return t.s.count + 1
 }
 
 // ApproximateDataSize is zk_approximate_data_size: the sum over znodes of
@@ -386,14 +390,31 @@ func (t *Tree) ApproximateDataSize() int64 {
 	return t.dataSize
 }
 
-// computeDataSize is DataTree.approximateDataSize.
+// computeDataSize is DataTree.approximateDataSize: the root counts under
+// "" and "/", every other node under its path.
 func (t *Tree) computeDataSize() int64 {
-	var size int64
-	for p, n := range t.nodes {
-		size += int64(len(p) + len(n.data))
+	root := t.s.at(t.root)
+	size := int64(1 + 2*t.s.dataLen(root))
+	type item struct {
+		id      nodeID
+		pathLen int
 	}
-	if root := t.nodes[RootPath]; root != nil {
-		size += int64(len(root.data)) // the "" alias
+	stack := []item{{t.root, 0}}
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		l := t.s.kidsOf(t.s.at(it.id))
+		if l == nil {
+			continue
+		}
+		for _, blk := range l.blocks {
+			for _, c := range blk {
+				n := t.s.at(c)
+				pl := it.pathLen + 1 + len(t.s.nameBytes(n))
+				size += int64(pl + t.s.dataLen(n))
+				stack = append(stack, item{c, pl})
+			}
+		}
 	}
 	return size
 }
