@@ -111,12 +111,12 @@ func (s *Server) resetConnStats() {
 	for _, c := range s.connsSorted() {
 		c.received.Store(0)
 		c.sent.Store(0)
+		c.stats.reset()
 	}
 }
 
 // adminConns describes the connections as ZooKeeper's cons does; full adds
-// the session's details. Warren does not keep ZooKeeper's per-connection
-// latencies, last operation or last cxid, so those keys are absent.
+// the session's details and response statistics.
 func (s *Server) adminConns(full bool) []map[string]any {
 	out := []map[string]any{}
 	for _, c := range s.connsSorted() {
@@ -131,10 +131,18 @@ func (s *Server) adminConns(full bool) []map[string]any {
 			"packets_sent":          c.sent.Load(),
 		}
 		if id := c.sessionID(); full && id != 0 {
+			st := c.stats.get()
 			m["session_id"] = id
+			m["last_operation"] = st.LastOp
 			m["established"] = c.opened.UnixMilli()
 			m["session_timeout"] = c.timeout().Milliseconds()
-			m["last_zxid"] = int64(s.tree.LastZxid())
+			m["last_cxid"] = st.LastCxid
+			m["last_zxid"] = st.LastZxid
+			m["last_response_time"] = st.LastResponse
+			m["last_latency"] = st.LastLatency
+			m["min_latency"] = st.MinLatency
+			m["avg_latency"] = st.AvgLatency
+			m["max_latency"] = st.MaxLatency
 		}
 		out = append(out, m)
 	}

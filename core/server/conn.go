@@ -57,9 +57,9 @@ type conn struct {
 	drained   chan struct{} // closed when the lingering reader saw the client close its side
 
 	// counters for cons/stat
+	stats          connStats
 	received, sent atomic.Int64
 	opened         time.Time
-	lastZxid       atomic.Int64
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -72,6 +72,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 		drained: make(chan struct{}),
 		opened:  s.cfg.Now(),
 	}
+	c.stats.reset()
 	c.ids = s.checker.ConnectIDs(c.info)
 	return c
 }

@@ -58,10 +58,7 @@ func (s *Server) fourLetterText(word string, self *conn) string {
 		}
 		b.WriteString("\n")
 	case "crst":
-		for _, c := range s.connsSorted() {
-			c.received.Store(0)
-			c.sent.Store(0)
-		}
+		s.resetConnStats()
 		return "Connection stats reset.\n"
 	case "srst":
 		s.stats.reset()
@@ -284,8 +281,14 @@ func (c *conn) writeCons(b *strings.Builder, full bool) {
 	fmt.Fprintf(b, " /%s[%d](queued=%d,recved=%d,sent=%d", c.nc.RemoteAddr(), boolInt(c.sessionID() != 0),
 		pending, c.received.Load(), c.sent.Load())
 	if full && c.sessionID() != 0 {
-		fmt.Fprintf(b, ",sid=0x%x,est=%d,to=%d,lzxid=0x%x", c.sessionID(), c.opened.UnixMilli(),
-			c.timeout().Milliseconds(), uint64(c.srv.tree.LastZxid()))
+		st := c.stats.get()
+		fmt.Fprintf(b, ",sid=0x%x,lop=%s,est=%d,to=%d", c.sessionID(), st.LastOp, c.opened.UnixMilli(), c.timeout().Milliseconds())
+		if st.LastCxid >= 0 {
+			fmt.Fprintf(b, ",lcxid=0x%x", st.LastCxid)
+		}
+		// Long.toHexString: -1 prints as sixteen f's.
+		fmt.Fprintf(b, ",lzxid=0x%x,lresp=%d,llat=%d,minlat=%d,avglat=%d,maxlat=%d", uint64(st.LastZxid), st.LastResponse,
+			st.LastLatency, st.MinLatency, st.AvgLatency, st.MaxLatency)
 	}
 	b.WriteString(")\n")
 }

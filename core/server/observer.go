@@ -28,10 +28,19 @@ func (nopObserver) RequestDone(proto.Op, time.Duration) {}
 func (nopObserver) BatchSynced(int, time.Duration)      {}
 func (nopObserver) SnapshotWritten(time.Duration)       {}
 
-// observeRequest records a request's latency for srvr, mntr and the
-// Observer.
-func (s *Server) observeRequest(r *request) {
-	d := s.cfg.Now().Sub(r.start)
+// observeRequest records a request's latency for srvr, mntr, cons and the
+// Observer; zxid is the one its reply carries, failed is true for a write
+// whose txn became an error txn (which ZooKeeper's cons shows as "NA").
+func (s *Server) observeRequest(r *request, zxid int64, failed bool) {
+	now := s.cfg.Now()
+	d := now.Sub(r.start)
 	s.stats.observeLatency(d)
 	s.cfg.Observer.RequestDone(r.op, d)
+	if r.conn != nil {
+		op := lastOpNames[r.op]
+		if failed || op == "" {
+			op = "NA"
+		}
+		r.conn.stats.responded(op, r.xid, zxid, r.start, now)
+	}
 }

@@ -228,9 +228,9 @@ func (s *Server) complete(p *proposal, res tree.Result) {
 	if r == nil || r.conn == nil {
 		return
 	}
-	s.observeRequest(r)
 	c := r.conn
 	zxid := p.hdr.Zxid
+	s.observeRequest(r, zxid, p.hdr.Type == proto.OpError)
 	if r.op == proto.OpCreateSession {
 		c.sessionCreated(r)
 		return

@@ -15,7 +15,7 @@ import (
 func (s *Server) read(c *conn, r *request) []byte {
 	zxid := s.tree.LastZxid()
 	// Pings count in the latencies, as in ZooKeeper's FinalRequestProcessor.
-	defer s.observeRequest(r)
+	defer s.observeRequest(r, zxid, false)
 	if r.op == proto.OpPing {
 		return encodeReply(proto.XidPing, zxid, proto.ErrOK, nil)
 	}
