@@ -404,3 +404,29 @@ func TestSnappyHeader(t *testing.T) {
 		t.Errorf("chunk longer than the stream: %v", err)
 	}
 }
+
+// failAtEOF passes a stream on and fails where it ends, as a backend's
+// reader does when the checksum of what it read does not match.
+type failAtEOF struct{ r io.Reader }
+
+func (f failAtEOF) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if err == io.EOF {
+		err = errors.New("checksum mismatch at the end")
+	}
+	return n, err
+}
+
+// Read reads its stream to the end, so that an error the reader gives only
+// there is not missed, and reports it as the reader's.
+func TestReadReadsToTheEnd(t *testing.T) {
+	for _, stream := range [][]byte{
+		write(t, []Session{{ID: 1, Timeout: 2}}, sampleTree(t)),
+		section(write(t, nil, sampleTree(t)), digestSection),
+	} {
+		_, err := Read(failAtEOF{bytes.NewReader(stream)}, opts)
+		if err == nil || errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "checksum mismatch at the end") {
+			t.Errorf("error %v, want the reader's", err)
+		}
+	}
+}
