@@ -332,3 +332,36 @@ func scenarioFourLetterWords(e *env) {
 	}
 	e.log("ruok after connect: %s", c.expectClose())
 }
+
+// scenarioConsFields compares a session's line in cons: the same fields in
+// the same order, the same last operation and last cxid; numbers that
+// depend on time or on other sessions read as N.
+func scenarioConsFields(e *env) {
+	c := e.zk("cons")
+	e.create(c, e.root, "", 0, nil)
+	e.create(c, e.p("/cons"), "x", 0, nil)
+	e.get(c, e.p("/cons"))
+	out, err := fourLetter(e.srv.Addr, "cons", 5*time.Second)
+	if err != nil {
+		e.log("cons: %s", errText(err))
+		return
+	}
+	sid := fmt.Sprintf(",sid=0x%x,", c.SessionID())
+	for line := range strings.Lines(out) {
+		open, closing := strings.IndexByte(line, '('), strings.LastIndexByte(line, ')')
+		if !strings.Contains(line, sid) || open < 0 || closing < open {
+			continue
+		}
+		fields := strings.Split(line[open+1:closing], ",")
+		for i, f := range fields {
+			k, v, _ := strings.Cut(f, "=")
+			if k != "lop" && k != "lcxid" && k != "queued" {
+				v = "N"
+			}
+			fields[i] = k + "=" + v
+		}
+		e.log("cons: %s%s", line[strings.IndexByte(line, '['):open], strings.Join(fields, ","))
+		return
+	}
+	e.log("cons: no line for the session in %q", out)
+}
