@@ -6,7 +6,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 15s
 
-.PHONY: build plugins run test test-short vet fuzz bench-vs-zookeeper clean
+.PHONY: build plugins run test test-short vet fuzz bench bench-vs-zookeeper clean
 
 build: plugins
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/warren
@@ -38,6 +38,13 @@ fuzz:
 	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
+
+# Go benchmarks of the hot paths (codec, tree, watches, sessions, the log,
+# the request pipeline, recovery); not part of test. Compare two runs with
+# benchstat: make bench > old.txt; ...; make bench > new.txt.
+BENCHPKGS := ./core/proto ./core/tree ./core/watch ./core/session ./core/server ./core/client ./storage/wal ./storage/badger
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 $(BENCHPKGS)
 
 # Warren against Apache ZooKeeper 3.8 (Debian package) side by side; not
 # part of test. BENCHVS_FLAGS="--rounds 2 --duration 3s --znodes 100000" for a
