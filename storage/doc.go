@@ -46,7 +46,8 @@
 // tree and sessions) and labelled with a zxid. It becomes visible, as a
 // whole, only when its sink is committed; a crash before that leaves no
 // trace of it. The backend may frame the stream (a checksum, a header) so
-// that OpenNewest can skip a damaged one.
+// that OpenNewest can skip a damaged one, and a reader from Open can fail
+// rather than end cleanly on one.
 //
 // # Concurrency
 //

@@ -30,8 +30,19 @@ type Snapshotter interface {
 	// concurrent Purge does not disturb it.
 	OpenNewest() (SnapshotMeta, io.ReadCloser, error)
 
+	// Open opens the committed snapshot called id (a SnapshotMeta.ID from
+	// List) without reading it first: its reader checks the stream as it
+	// goes, where the backend keeps a checksum, and fails a Read (at the
+	// latest the one that reaches the end) rather than end cleanly on a
+	// damaged stream. This is how a node loads a snapshot in one pass and
+	// falls back to an older one if that fails. It returns ErrNoSnapshot
+	// if there is no such snapshot (purged, say). The caller closes the
+	// reader; a concurrent Purge does not disturb it.
+	Open(id string) (io.ReadCloser, error)
+
 	// List returns every committed snapshot, newest first (the order of
-	// OpenNewest).
+	// OpenNewest). A backend may list a damaged snapshot that only reading
+	// it can find out about.
 	List() ([]SnapshotMeta, error)
 
 	// Purge deletes all but the newest keep snapshots. keep must be at

@@ -9,11 +9,13 @@ import (
 )
 
 // reader streams a snapshot a chunk at a time, each chunk in its own short
-// read transaction. It checks the CRC again at the end, so that damage done
-// after OpenNewest verified the snapshot is not passed on silently.
+// read transaction. It checks the size and CRC at the end: a snapshot
+// opened by Open is checked there only, and damage done after OpenNewest
+// verified one is not passed on silently.
 type reader struct {
-	snaps *Snapshots
-	meta  snapMeta
+	snaps    *Snapshots
+	meta     snapMeta
+	verified bool // by OpenNewest, before the reader was returned
 	// next is the index of the next chunk to read.
 	next uint32
 	// chunk holds the current chunk; buf is its unread part.
@@ -44,8 +46,12 @@ func (r *reader) Read(p []byte) (int, error) {
 func (r *reader) fill() error {
 	if r.next == r.meta.chunks {
 		if r.size != r.meta.size || r.crc.Sum32() != r.meta.crc {
-			return fmt.Errorf("storage/badger: read snapshot %s: the stream changed after it was verified (%d bytes, CRC-32C %08x; meta %d bytes, %08x)",
-				r.meta.public().ID, r.size, r.crc.Sum32(), r.meta.size, r.meta.crc)
+			what := "is damaged"
+			if r.verified {
+				what = "changed after it was verified"
+			}
+			return fmt.Errorf("storage/badger: read snapshot %s: the stream %s (%d bytes, CRC-32C %08x; meta %d bytes, %08x)",
+				r.meta.public().ID, what, r.size, r.crc.Sum32(), r.meta.size, r.meta.crc)
 		}
 		return io.EOF
 	}

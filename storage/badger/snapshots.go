@@ -154,7 +154,7 @@ func (s *Snapshots) OpenNewest() (storage.SnapshotMeta, io.ReadCloser, error) {
 	}
 	skip := make(map[uint64]bool)
 	for {
-		m, ok, err := s.acquireNewest(skip)
+		m, ok, err := s.acquire(func(m snapMeta) bool { return !skip[m.id] })
 		if err != nil {
 			return storage.SnapshotMeta{}, nil, fmt.Errorf("storage/badger: open newest snapshot: %w", err)
 		}
@@ -166,7 +166,7 @@ func (s *Snapshots) OpenNewest() (storage.SnapshotMeta, io.ReadCloser, error) {
 		}
 		err = s.verify(m)
 		if err == nil {
-			return m.public(), &reader{snaps: s, meta: m, crc: crc32.New(castagnoli)}, nil
+			return m.public(), &reader{snaps: s, meta: m, crc: crc32.New(castagnoli), verified: true}, nil
 		}
 		s.logger.Warn("skipping a damaged snapshot, trying the next newest; restore the data dir from a backup if none is left",
 			"id", m.public().ID, "zxid", fmt.Sprintf("%#x", m.zxid), "err", err)
@@ -177,9 +177,27 @@ func (s *Snapshots) OpenNewest() (storage.SnapshotMeta, io.ReadCloser, error) {
 	}
 }
 
-// acquireNewest picks the newest committed snapshot not in skip and
+// Open opens the committed snapshot called id without reading it first;
+// the reader checks the stream's size and CRC when it reaches the end.
+func (s *Snapshots) Open(id string) (io.ReadCloser, error) {
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if s.closed {
+		return nil, fmt.Errorf("storage/badger: open snapshot %s: %w", id, storage.ErrClosed)
+	}
+	m, ok, err := s.acquire(func(m snapMeta) bool { return m.public().ID == id })
+	if err != nil {
+		return nil, fmt.Errorf("storage/badger: open snapshot %s: %w", id, err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("storage/badger: open snapshot %s: %w", id, storage.ErrNoSnapshot)
+	}
+	return &reader{snaps: s, meta: m, crc: crc32.New(castagnoli)}, nil
+}
+
+// acquire picks the newest committed snapshot that want accepts and
 // registers a reader of it, so that a concurrent Purge leaves its chunks.
-func (s *Snapshots) acquireNewest(skip map[uint64]bool) (snapMeta, bool, error) {
+func (s *Snapshots) acquire(want func(snapMeta) bool) (snapMeta, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	metas, err := s.committed()
@@ -187,7 +205,7 @@ func (s *Snapshots) acquireNewest(skip map[uint64]bool) (snapMeta, bool, error) 
 		return snapMeta{}, false, err
 	}
 	for _, m := range metas {
-		if !skip[m.id] {
+		if want(m) {
 			s.readers[m.id]++
 			return m, true, nil
 		}

@@ -273,3 +273,20 @@ func TestPurgeKeepsGoodSnapshots(t *testing.T) {
 		t.Fatalf("Purge(1) with no good snapshot left %d of 2", len(list))
 	}
 }
+
+// TestOpenChecksWhileReading: a snapshot opened by Open, not read first,
+// fails at the end of its stream if a chunk was damaged.
+func TestOpenChecksWhileReading(t *testing.T) {
+	b := open(t)
+	storagetest.WriteSnapshot(t, b.Snapshots(), 1, stream(1, 2*chunkSize))
+	m := b.snaps.mustCommitted(t)[0]
+	corruptChunk(t, b.snapDB, m, 1)
+	r, err := b.Snapshots().Open(m.public().ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := io.ReadAll(r); err == nil || !strings.Contains(err.Error(), "is damaged") {
+		t.Fatalf("reading a damaged snapshot: %v, want a CRC error", err)
+	}
+}

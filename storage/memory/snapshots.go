@@ -57,6 +57,21 @@ func (s *Snapshots) OpenNewest() (storage.SnapshotMeta, io.ReadCloser, error) {
 	return newest.meta, io.NopCloser(bytes.NewReader(newest.data)), nil
 }
 
+// Open opens the committed snapshot called id.
+func (s *Snapshots) Open(id string) (io.ReadCloser, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, fmt.Errorf("open snapshot %s: %w", id, storage.ErrClosed)
+	}
+	for _, snap := range s.list {
+		if snap.meta.ID == id {
+			return io.NopCloser(bytes.NewReader(snap.data)), nil
+		}
+	}
+	return nil, fmt.Errorf("open snapshot %s: %w", id, storage.ErrNoSnapshot)
+}
+
 // List returns the committed snapshots, newest first.
 func (s *Snapshots) List() ([]storage.SnapshotMeta, error) {
 	s.mu.Lock()

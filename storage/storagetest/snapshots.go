@@ -21,6 +21,7 @@ func runSnapshots(t *testing.T, open func(t *testing.T) storage.Backend) {
 		{"ListNewestFirst", testListNewestFirst},
 		{"Purge", testSnapshotPurge},
 		{"ReaderSurvivesPurge", testReaderSurvivesPurge},
+		{"OpenByID", testOpenByID},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t).Snapshots()) })
@@ -243,4 +244,57 @@ func testReaderSurvivesPurge(t *testing.T, s storage.Snapshotter) {
 	if err := r.Close(); err != nil {
 		t.Errorf("Close: %v", err)
 	}
+}
+
+// testOpenByID opens every listed snapshot by its ID, and checks that a
+// reader from Open outlives a purge as OpenNewest's does, and that a
+// purged or unknown ID is ErrNoSnapshot.
+func testOpenByID(t *testing.T, s storage.Snapshotter) {
+	for z := int64(1); z <= 3; z++ {
+		WriteSnapshot(t, s, z*10, snapshotData(z, 30_000*int(z)))
+	}
+	list, err := s.List()
+	if err != nil || len(list) != 3 {
+		t.Fatalf("List = %+v, %v", list, err)
+	}
+	for _, m := range list {
+		if got := readByID(t, s, m.ID); !bytes.Equal(got, snapshotData(m.Zxid/10, int(m.Size))) {
+			t.Errorf("Open(%s) read back %d different bytes", m.ID, len(got))
+		}
+	}
+	oldest := list[2]
+	r, err := s.Open(oldest.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := s.Purge(1); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := io.ReadAll(r); err != nil || !bytes.Equal(got, snapshotData(1, 30_000)) {
+		t.Errorf("reading %s opened before it was purged: %d bytes, %v", oldest.ID, len(got), err)
+	}
+	if err := r.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	for _, id := range []string{oldest.ID, "snapshot.not-a-snapshot"} {
+		if _, err := s.Open(id); !errors.Is(err, storage.ErrNoSnapshot) {
+			t.Errorf("Open(%q): %v, want ErrNoSnapshot", id, err)
+		}
+	}
+}
+
+// readByID reads the snapshot called id whole, failing t on any error.
+func readByID(t *testing.T, s storage.Snapshotter, id string) []byte {
+	t.Helper()
+	r, err := s.Open(id)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", id, err)
+	}
+	defer r.Close()
+	data, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("read snapshot %s: %v", id, err)
+	}
+	return data
 }

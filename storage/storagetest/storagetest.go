@@ -167,6 +167,8 @@ func testClosed(t *testing.T, b storage.Backend) {
 	checks["ReadFrom"] = err
 	_, _, err = s.OpenNewest()
 	checks["OpenNewest"] = err
+	_, err = s.Open("snapshot.0")
+	checks["Open"] = err
 	for name, err := range checks {
 		if !errors.Is(err, storage.ErrClosed) {
 			t.Errorf("%s after Close: %v, want ErrClosed", name, err)

@@ -3,6 +3,7 @@ package wal
 import (
 	"encoding/binary"
 	"fmt"
+	"hash"
 	"hash/crc32"
 	"io"
 	"os"
@@ -74,12 +75,8 @@ func verifySnapshot(f *os.File) (footer, error) {
 	if err != nil {
 		return footer{}, err
 	}
-	h := crc32.New(castagnoli)
-	if _, err := io.Copy(h, io.NewSectionReader(f, 0, ft.size)); err != nil {
+	if _, err := io.Copy(io.Discard, newCheckingReader(f, ft)); err != nil {
 		return footer{}, err
-	}
-	if got := h.Sum32(); got != ft.crc {
-		return footer{}, fmt.Errorf("%w: snapshot checksum %#08x, the footer says %#08x", ErrCorrupt, got, ft.crc)
 	}
 	return ft, nil
 }
@@ -107,3 +104,34 @@ type snapshotReader struct {
 }
 
 func (r snapshotReader) Close() error { return r.f.Close() }
+
+// checkingReader reads a snapshot's stream, checking its CRC against the
+// footer's as it goes: the Read that reaches the end fails if they differ.
+type checkingReader struct {
+	r    io.Reader
+	f    *os.File
+	crc  hash.Hash32
+	want uint32
+	err  error
+}
+
+func newCheckingReader(f *os.File, ft footer) *checkingReader {
+	return &checkingReader{r: io.NewSectionReader(f, 0, ft.size), f: f, crc: crc32.New(castagnoli), want: ft.crc}
+}
+
+func (c *checkingReader) Read(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.r.Read(p)
+	c.crc.Write(p[:n])
+	if err == io.EOF {
+		if got := c.crc.Sum32(); got != c.want {
+			err = fmt.Errorf("%w: snapshot checksum %#08x, the footer says %#08x", ErrCorrupt, got, c.want)
+		}
+	}
+	c.err = err
+	return n, err
+}
+
+func (c *checkingReader) Close() error { return c.f.Close() }

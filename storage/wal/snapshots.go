@@ -87,13 +87,20 @@ type snapshotFile struct {
 	seq  uint64
 }
 
+// checkOpen returns an error wrapping ErrClosed once the store is closed.
+func (s *Snapshots) checkOpen(op string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return fmt.Errorf("storage/wal: %s: %w", op, storage.ErrClosed)
+	}
+	return nil
+}
+
 // files returns the committed snapshot files, newest first.
 func (s *Snapshots) files(op string) ([]snapshotFile, error) {
-	s.mu.Lock()
-	closed := s.closed
-	s.mu.Unlock()
-	if closed {
-		return nil, fmt.Errorf("storage/wal: %s: %w", op, storage.ErrClosed)
+	if err := s.checkOpen(op); err != nil {
+		return nil, err
 	}
 	ents, err := os.ReadDir(s.dir)
 	if err != nil {
@@ -135,11 +142,8 @@ func (s *Snapshots) open(sf snapshotFile, whole bool) (*os.File, footer, error) 
 
 // Create starts a snapshot labelled zxid in a temporary file.
 func (s *Snapshots) Create(zxid int64) (storage.SnapshotSink, error) {
-	s.mu.Lock()
-	closed := s.closed
-	s.mu.Unlock()
-	if closed {
-		return nil, fmt.Errorf("storage/wal: create snapshot %#x: %w", zxid, storage.ErrClosed)
+	if err := s.checkOpen(fmt.Sprintf("create snapshot %#x", zxid)); err != nil {
+		return nil, err
 	}
 	f, err := os.CreateTemp(s.dir, fmt.Sprintf("snapshot.%016x.*%s", uint64(zxid), tmpSuffix))
 	if err != nil {
@@ -169,6 +173,27 @@ func (s *Snapshots) OpenNewest() (storage.SnapshotMeta, io.ReadCloser, error) {
 		return meta, snapshotReader{io.NewSectionReader(f, 0, ft.size), f}, nil
 	}
 	return storage.SnapshotMeta{}, nil, storage.ErrNoSnapshot
+}
+
+// Open opens snapshot file id after checking its footer; the reader
+// checks the stream's CRC as it goes and fails at the end if it does not
+// match.
+func (s *Snapshots) Open(id string) (io.ReadCloser, error) {
+	if err := s.checkOpen("open snapshot " + id); err != nil {
+		return nil, err
+	}
+	zxid, seq, ok := parseSnapshotName(id)
+	if !ok || id != snapshotName(zxid, seq) {
+		return nil, fmt.Errorf("storage/wal: open snapshot %q: %w", id, storage.ErrNoSnapshot)
+	}
+	f, ft, err := s.open(snapshotFile{id, zxid, seq}, false)
+	if errNotExist(err) {
+		return nil, fmt.Errorf("storage/wal: open snapshot %s: %w", id, storage.ErrNoSnapshot)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage/wal: open snapshot %s: %w", filepath.Join(s.dir, id), err)
+	}
+	return newCheckingReader(f, ft), nil
 }
 
 // List returns the snapshots whose footer checks out, newest first.

@@ -161,3 +161,26 @@ func TestOpenSnapshotFile(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenChecksWhileReading: Open does not read a snapshot before handing
+// it out, but its reader fails at the end, with ErrCorrupt, if the stream
+// does not match the footer's CRC; a torn footer fails Open itself.
+func TestOpenChecksWhileReading(t *testing.T) {
+	s := openCfg(t, testConfig(t)).Snapshots()
+	p := commitSnapshot(t, s, 10, snapData(10))
+	flip(t, p, 500)
+	r, err := s.Open(filepath.Base(p))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer r.Close()
+	if _, err := io.ReadAll(r); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "checksum") {
+		t.Fatalf("reading a damaged snapshot: %v, want ErrCorrupt about the checksum", err)
+	}
+	if err := os.Truncate(p, fileSize(t, p)-1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Open(filepath.Base(p)); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), p) {
+		t.Fatalf("Open with a torn footer: %v, want ErrCorrupt naming the file", err)
+	}
+}
