@@ -106,12 +106,28 @@ func TestMetricsEndpoint(t *testing.T) {
 // adminKeys returns the top-level keys of one AdminServer answer.
 func adminKeys(t *testing.T, base, name string) []string {
 	t.Helper()
+	return slices.Sorted(maps.Keys(adminGet(t, base, name)))
+}
+
+func adminGet(t *testing.T, base, name string) map[string]any {
+	t.Helper()
 	var m map[string]any
 	b := httpGet(t, base+"/"+name)
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatalf("%s: %v\n%s", name, err, b)
 	}
-	return slices.Sorted(maps.Keys(m))
+	return m
+}
+
+// connectionKeys returns the keys of the one connection an answer lists.
+func connectionKeys(t *testing.T, base, name string) []string {
+	t.Helper()
+	conns, _ := adminGet(t, base, name)["connections"].([]any)
+	if len(conns) != 1 {
+		t.Fatalf("%s lists %d connections, want the test's one: %v", name, len(conns), conns)
+	}
+	c, _ := conns[0].(map[string]any)
+	return slices.Sorted(maps.Keys(c))
 }
 
 // adminGaps are keys ZooKeeper 3.8 answers that Warren cannot fill truthfully
@@ -171,6 +187,12 @@ func TestAdminServerMatchesZooKeeper(t *testing.T) {
 		wkeys = slices.DeleteFunc(wkeys, func(k string) bool { return k == "go.version" })
 		if !slices.Equal(wkeys, zkeys) {
 			t.Errorf("%s: Warren's keys %v, ZooKeeper's %v", name, wkeys, zkeys)
+		}
+	}
+	// A connection's entry: in full under connections, brief under stats.
+	for _, name := range []string{"connections", "stats"} {
+		if w, z := connectionKeys(t, wbase, name), connectionKeys(t, zbase, name); !slices.Equal(w, z) {
+			t.Errorf("%s: a connection's keys are %v in Warren, %v in ZooKeeper", name, w, z)
 		}
 	}
 	if b := string(httpGet(t, wbase)); !strings.Contains(b, `href="/commands/watches_by_path"`) {
