@@ -1,7 +1,6 @@
 package wal
 
 import (
-	"bufio"
 	"cmp"
 	"errors"
 	"fmt"
@@ -149,7 +148,7 @@ func (s *Snapshots) Create(zxid int64) (storage.SnapshotSink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage/wal: create snapshot %#x: %w", zxid, err)
 	}
-	return &sink{store: s, zxid: zxid, f: f, w: bufio.NewWriterSize(f, 256<<10), crc: crc32.New(castagnoli)}, nil
+	return &sink{store: s, zxid: zxid, f: f, w: newDirectWriter(f, 1<<20), crc: crc32.New(castagnoli)}, nil
 }
 
 // OpenNewest opens the newest snapshot whose footer and CRC check out,
@@ -278,7 +277,7 @@ type sink struct {
 	store *Snapshots
 	zxid  int64
 	f     *os.File
-	w     *bufio.Writer
+	w     *directWriter
 	crc   hash.Hash32
 	size  int64
 	done  bool
