@@ -295,6 +295,21 @@ func scenarioCloseSessionCloses(e *env) {
 	e.log("reattach closed session: timeout %d, id %d %v", resp.TimeOut, resp.SessionID, errTextOrOK(err))
 }
 
+// scenarioClientAhead: a client that has seen a newer zxid than the server
+// holds is refused, with no answer, whether it starts a session or resumes
+// one.
+func scenarioClientAhead(e *env) {
+	known := e.raw("known")
+	ahead := func(session int64, passwd []byte) []byte {
+		return (&jw{}).i32(0).i64(1<<40).i32(30000).i64(session).buf(passwd).boolean(false).b
+	}
+	resp, err := e.dial().connectWith(ahead(0, make([]byte, 16)))
+	e.log("new session, client ahead: id %d %v", resp.SessionID, errTextOrOK(err))
+	resp, err = e.dial().connectWith(ahead(known.session.SessionID, known.session.Passwd))
+	e.log("resumed session, client ahead: id %d %v", resp.SessionID, errTextOrOK(err))
+	e.log("the session's own connection: %s", known.outcome(opExists, pathWatch("/", false)))
+}
+
 // scenarioMntrKeys checks that every key Warren's mntr reports
 // (server.MonitorKeys) is one ZooKeeper 3.8 reports, but for the two
 // documented as Warren's own.

@@ -308,6 +308,15 @@ func (c *conn) connect(frame []byte) bool {
 	if req.SessionID != 0 {
 		c.srv.stats.revalidates.Add(1)
 	}
+	if last := c.srv.tree.LastZxid(); req.LastZxidSeen > last {
+		// The client saw a newer state than this server holds (a restored
+		// or lagging server): serving it would take its view back in time.
+		// ZooKeeper closes without an answer so the client tries another.
+		c.srv.log.Info("refusing session: the client has seen a newer zxid than this server; it must try another server",
+			"remote", c.nc.RemoteAddr().String(), "session", fmt.Sprintf("0x%x", req.SessionID),
+			"client_zxid", fmt.Sprintf("0x%x", req.LastZxidSeen), "server_zxid", fmt.Sprintf("0x%x", last))
+		return false
+	}
 	cfg := &c.srv.cfg
 	timeout := time.Duration(req.TimeOut) * time.Millisecond
 	timeout = max(cfg.MinSessionTimeout, min(timeout, cfg.MaxSessionTimeout))
