@@ -301,7 +301,7 @@ func scenarioCloseSessionCloses(e *env) {
 func scenarioClientAhead(e *env) {
 	known := e.raw("known")
 	ahead := func(session int64, passwd []byte) []byte {
-		return (&jw{}).i32(0).i64(1<<40).i32(30000).i64(session).buf(passwd).boolean(false).b
+		return (&jw{}).i32(0).i64(1 << 40).i32(30000).i64(session).buf(passwd).boolean(false).b
 	}
 	resp, err := e.dial().connectWith(ahead(0, make([]byte, 16)))
 	e.log("new session, client ahead: id %d %v", resp.SessionID, errTextOrOK(err))

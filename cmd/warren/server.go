@@ -24,6 +24,7 @@ import (
 	"github.com/warrenzk/warren/core/server"
 	"github.com/warrenzk/warren/plugins"
 	"github.com/warrenzk/warren/storage"
+	"github.com/warrenzk/warren/storage/zkdata"
 	"github.com/warrenzk/warren/transport"
 )
 
@@ -149,6 +150,10 @@ func openStorage(lc fx.Lifecycle, cfg config.Config, logger *slog.Logger) (stora
 	if err != nil {
 		return nil, fmt.Errorf("storage backend %q: %w", cfg.Storage.Backend, err)
 	}
+	if err := refuseZooKeeperData(b, cfg.Server.DataDir, cfg.Server.LogDir()); err != nil {
+		b.Close()
+		return nil, err
+	}
 	lc.Append(fx.StopHook(b.Close))
 	return b, nil
 }
@@ -231,6 +236,32 @@ func newServer(cfg config.Config, logger *slog.Logger, b storage.Backend, checke
 		Logger:                 logger,
 		Observer:               exp,
 	}, b, checker)
+}
+
+// refuseZooKeeperData stops a node whose store is empty from starting
+// beside Apache ZooKeeper's files: run on a zoo.cfg as it is, Warren would
+// otherwise serve an empty tree from the dataDir that holds the ensemble's
+// data, and clients would see every znode gone.
+func refuseZooKeeperData(b storage.Backend, dirs ...string) error {
+	if snaps, err := b.Snapshots().List(); err != nil || len(snaps) > 0 || b.Log().LastZxid() != 0 {
+		return nil // Warren's store has data (or cannot tell): recovery decides
+	}
+	for _, dir := range dirs {
+		v, err := zkdata.VersionDir(dir)
+		if err != nil {
+			continue // no version-2 folder: nothing of ZooKeeper's here
+		}
+		snaps, _ := zkdata.ListSnapshots(v)
+		logs, _ := zkdata.ListLogs(v)
+		if len(snaps)+len(logs) == 0 {
+			continue
+		}
+		return fmt.Errorf("%s holds Apache ZooKeeper's data (%d snapshots, %d txn logs) and Warren's store is empty: "+
+			"Warren does not serve ZooKeeper's files in place. Import them once with "+
+			"`warren import --zookeeper-data %s` and the same --config or --zoo-cfg (docs/operations.md, Migrating), "+
+			"or move %s away to start with an empty tree", v, len(snaps), len(logs), dir, v)
+	}
+	return nil
 }
 
 // serveClients starts the node and its client listener with the app, and

@@ -706,3 +706,36 @@ func TestToolLogDumpOddRecords(t *testing.T) {
 		t.Errorf("empty file: exit %d, stderr %q, out %q", code, stderr, out)
 	}
 }
+
+// A node whose store is empty refuses to start on a data dir that holds
+// Apache ZooKeeper's files (a zoo.cfg used as it is) and says how to
+// import them; once imported into that data dir, it starts on them.
+func TestServerRefusesZooKeeperDataDir(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	dir := t.TempDir()
+	if err := os.CopyFS(filepath.Join(dir, "data"), os.DirFS(toolZK38)); err != nil {
+		t.Fatal(err)
+	}
+	cmd := warrenCommand("server", "--client-addr", fmt.Sprintf("127.0.0.1:%d", freePort(t)), "--data-dir", filepath.Join(dir, "data"))
+	cmd.Env = append(cmd.Env, "WARREN_ADMIN_ENABLE_SERVER=false")
+	p, err := startProc("warren", cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := p.exitCode(15 * time.Second)
+	if out := p.out.String(); err != nil || code == 0 || !strings.Contains(out, "holds Apache ZooKeeper's data") ||
+		!strings.Contains(out, "warren import --zookeeper-data") {
+		t.Fatalf("exit %d, %v; want a refusal naming warren import:\n%s", code, err, out)
+	}
+	if out, stderr, code := runTool(t, "import", "--zookeeper-data", filepath.Join(dir, "data"), "--data-dir", filepath.Join(dir, "data"),
+		"--backend", "wal"); code != 0 {
+		t.Fatalf("import: exit %d, stderr %q, out:\n%s", code, stderr, out)
+	}
+	n := startWarrenIn(t, "", dir)
+	c := connectZK(t, n.Addr, 10*time.Second)
+	if _, _, err := c.Get("/app"); err != nil {
+		t.Fatalf("get /app after the import: %v", err)
+	}
+}
