@@ -289,12 +289,6 @@ func (s *session) close(event bool) {
 	}
 }
 
-// shutdown closes the session and waits for its resumer.
-func (s *session) shutdown() {
-	s.close(true)
-	s.wg.Wait()
-}
-
 // settle ends the grace a refused addauth leaves to the next command; the
 // dispatcher calls it once that command has passed the alive check.
 func (s *session) settle() {

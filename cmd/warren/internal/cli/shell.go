@@ -89,7 +89,6 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 func (s *Shell) RunOnce(words []string) int {
 	fmt.Fprintln(s.out, "Connecting to "+s.cfg.Server)
 	s.process(words)
-	s.sess.close(false)
 	s.close()
 	return s.exitCode
 }
@@ -104,7 +103,6 @@ func (s *Shell) RunScript(r io.Reader) int {
 	for !s.quitting && sc.Scan() {
 		s.executeLine(sc.Text())
 	}
-	s.sess.shutdown()
 	s.close()
 	return s.exitCode
 }
@@ -118,7 +116,10 @@ func (s *Shell) start(jline string) {
 	s.events.flush()
 }
 
+// close ends the session (without the Closed event zkCli does not print
+// when its input ends) and the event printer.
 func (s *Shell) close() {
+	s.sess.close(false)
 	s.sess.wg.Wait()
 	s.events.close()
 }

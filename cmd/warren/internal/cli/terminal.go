@@ -40,7 +40,6 @@ func (s *Shell) RunTerminal(stdin io.ReadCloser, historyFile string) (int, error
 		}
 		s.executeLine(line)
 	}
-	s.sess.shutdown()
 	s.close()
 	return s.exitCode, nil
 }

@@ -1,0 +1,383 @@
+package main
+
+// warren cli end to end: a scripted session and one-shot commands against
+// Warren and against Apache ZooKeeper 3.8 (same output and exit codes),
+// the same script through ZooKeeper's own zkCli.sh (same output), and an
+// interactive session in a pseudo-terminal (completion, history, watch
+// events arriving at the prompt).
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// cliScript is fed to warren cli (and zkCli.sh) on stdin; ROOT and SERVER
+// are replaced by the run's root znode and the server's address.
+const cliScript = `create ROOT
+create ROOT/x data
+get ROOT/x
+get -s ROOT/x
+set ROOT/x data2
+set -v 0 ROOT/x stale
+set -s -v 1 ROOT/x data3
+get -w ROOT/x
+set ROOT/x data4
+ls -w ROOT
+create -e ROOT/e
+create -s ROOT/s- seq
+create -s ROOT/s- seq
+create -c ROOT/c
+create -t 600000 ROOT/t ttl
+create ROOT/x again
+create "ROOT/sp ace" "two words"
+get "ROOT/sp ace"
+ls ROOT
+ls -s ROOT
+ls -R ROOT
+stat ROOT/e
+stat ROOT/missing
+stat -w ROOT/later
+create ROOT/later
+getEphemerals ROOT
+getAllChildrenNumber ROOT
+getAcl ROOT/x
+setAcl ROOT/x world:anyone:r
+getAcl -s ROOT/x
+set ROOT/x denied
+setAcl ROOT/x bogus
+create ROOT/y y digest:u:x:cdrwa,world:anyone:r
+getAcl ROOT/y
+addauth digest u:p
+whoami
+addWatch ROOT/w
+create ROOT/w
+create ROOT/w/k v
+removewatches ROOT/w
+removewatches ROOT/w
+get -w ROOT/y
+removewatches ROOT/y -d
+ls ROOT/x watch
+delete ROOT/x 5
+delete -v 9 ROOT/s-0000000002
+delete ROOT
+ls
+get bad
+get ROOT/a/../b
+create -c -e ROOT/z
+create -t 0 ROOT/z
+ls -x ROOT
+set ROOT/y
+set -v ROOT/y
+printwatches
+printwatches off
+get -w ROOT/e
+set ROOT/e quiet
+printwatches on
+sync ROOT
+history
+redo 2
+redo 999
+deleteall ROOT -b 2
+ls ROOT
+close
+ls ROOT
+connect SERVER
+ls ROOT
+`
+
+// execCli runs warren cli against addr with args and stdin, with a private
+// HOME, bounded; stdout and stderr are collected apart.
+func execCli(addr, home, stdin string, args ...string) (stdout, stderr string, code int, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := warrenCommand(append([]string{"cli", "-server", addr, "-timeout", "10000"}, args...)...)
+	cmd.Env = append(cmd.Env, "HOME="+home)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		return "", "", -1, err
+	}
+	stop := context.AfterFunc(ctx, func() { cmd.Process.Kill() })
+	defer stop()
+	err = cmd.Wait()
+	if ctx.Err() != nil {
+		return out.String(), errOut.String(), -1, fmt.Errorf("warren cli %v timed out:\n%s%s", args, &out, &errOut)
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return out.String(), errOut.String(), ee.ExitCode(), nil
+	}
+	return out.String(), errOut.String(), 0, err
+}
+
+// normalizeCli is normalizeZkCli keeping the watch events and hiding the
+// server's address and the run's root.
+func normalizeCli(out, addr, root string) []string {
+	out = strings.ReplaceAll(out, "\nWatchedEvent ", "\nevent ")
+	out = strings.ReplaceAll(strings.ReplaceAll(out, addr, "SERVER"), root, "ROOT")
+	return normalizeZkCli(out)
+}
+
+// requireLines fails t for each of want that is not a line of got.
+func requireLines(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			t.Errorf("%s lacks the line %q", what, w)
+		}
+	}
+}
+
+func TestCli(t *testing.T) {
+	t.Parallel()
+	w, z := startBoth(t, diffServers)
+	servers := []*node{w, z}
+	type result struct {
+		stdout, stderr []string
+		code           int
+		singles        []string // "args → exit code: last line"
+	}
+	singles := [][]string{
+		{"create", "ROOT", "one"},
+		{"get", "ROOT"},
+		{"create", "ROOT", "two"},
+		{"set", "-v", "7", "ROOT", "x"},
+		{"stat", "ROOT/missing"},
+		{"nosuch", "ROOT"},
+		{"ls"},
+		{"delete", "ROOT"},
+	}
+	home := t.TempDir()
+	script := func(s *node, root string) string {
+		return strings.NewReplacer("ROOT", root, "SERVER", s.Addr).Replace(cliScript)
+	}
+	wr, zr := onBoth(t, servers, func(s *node) (result, error) {
+		stdout, stderr, code, err := execCli(s.Addr, home, script(s, "/wcli"))
+		if err != nil {
+			return result{}, err
+		}
+		r := result{normalizeCli(stdout, s.Addr, "/wcli"), normalizeCli(stderr, s.Addr, "/wcli"), code, nil}
+		for _, words := range singles {
+			args := make([]string, len(words))
+			for i, w := range words {
+				args[i] = strings.ReplaceAll(w, "ROOT", "/wcli-single")
+			}
+			stdout, stderr, code, err := execCli(s.Addr, home, "", args...)
+			if err != nil {
+				return result{}, err
+			}
+			lines := normalizeCli(stdout+stderr, s.Addr, "/wcli-single")
+			r.singles = append(r.singles, fmt.Sprintf("%v → exit %d: %s", args, code, lines[len(lines)-1]))
+		}
+		return r, nil
+	})
+
+	// Spot checks on Warren, then Warren against ZooKeeper.
+	requireLines(t, "warren cli's stdout on Warren", wr.stdout, []string{
+		"data", "dataVersion = 2", "event state:SyncConnected type:NodeDataChanged path:ROOT/x",
+		"[c, e, s-0000000002, s-0000000003, sp ace, t, x]", "ROOT/sp ace", "two words",
+		"event state:SyncConnected type:NodeCreated path:ROOT/later", "[ROOT/e]", "8",
+		"'world,'anyone", ": r", "'digest,'u:x", "Auth scheme: User", "digest: u", "ip: 127.0.0.1",
+		"event state:SyncConnected type:NodeCreated path:ROOT/w/k", "event state:SyncConnected type:PersistentWatchRemoved path:ROOT/w",
+		"event state:SyncConnected type:DataWatchRemoved path:ROOT/y", "printwatches is on", "Sync is OK",
+		"61 - history", "event state:Closed type:None path:null", "Not connected",
+	})
+	requireLines(t, "warren cli's stderr on Warren", wr.stderr, []string{
+		"Created ROOT/x", "version No is not valid : ROOT/x", "Node already exists: ROOT/x",
+		"Node does not exist: ROOT/missing", "Insufficient permission : ROOT/x", "bogus does not have the form scheme:id:perm",
+		"Acl is not valid : null", "KeeperErrorCode = No such watcher for ROOT/w",
+		"'ls path [watch]' has been deprecated. Please use 'ls [-w] path' instead.",
+		"version No is not valid : ROOT/s-0000000002", "Node not empty: ROOT", "ls [-s] [-w] [-R] path",
+		"Path must start with / character", `Invalid path string "ROOT/a/../b" caused by relative paths not allowed @9`,
+		"-c cannot be combined with -s or -e. Containers cannot be ephemeral or sequential.",
+		"ttl must be positive and cannot be larger than: 1099511627775",
+		"org.apache.commons.cli.UnrecognizedOptionException: Unrecognized option: -x",
+		"set [-s] [-v version] path data",
+		"Command index out of range", "Node does not exist: ROOT",
+	})
+	wantSingles := []string{
+		"[create /wcli-single one] → exit 0: Created ROOT",
+		"[get /wcli-single] → exit 0: one",
+		"[create /wcli-single two] → exit 1: Node already exists: ROOT",
+		"[set -v 7 /wcli-single x] → exit 1: version No is not valid : ROOT",
+		"[stat /wcli-single/missing] → exit 1: Node does not exist: ROOT/missing",
+		"[nosuch /wcli-single] → exit 127: Command not found: Command not found nosuch",
+		"[ls] → exit 1: ls [-s] [-w] [-R] path",
+		"[delete /wcli-single] → exit 0: event state:SyncConnected type:None path:null",
+	}
+	if !slices.Equal(wr.singles, wantSingles) {
+		t.Errorf("one-shot commands on Warren:\n  got  %q\n  want %q", wr.singles, wantSingles)
+	}
+	if wr.code != 1 { // the last command, ls of the deleted root, failed
+		t.Errorf("the script exited %d on Warren, want 1", wr.code)
+	}
+	if !slices.Equal(wr.stdout, zr.stdout) || !slices.Equal(wr.stderr, zr.stderr) || wr.code != zr.code || !slices.Equal(wr.singles, zr.singles) {
+		t.Errorf("warren cli differs between Warren and ZooKeeper (exit %d, %d):\nstdout:\n%s\nstderr:\n%s\none-shot:\n%s",
+			wr.code, zr.code, sideBySide(wr.stdout, zr.stdout, diffMarks(wr.stdout, zr.stdout)),
+			sideBySide(wr.stderr, zr.stderr, diffMarks(wr.stderr, zr.stderr)),
+			sideBySide(wr.singles, zr.singles, diffMarks(wr.singles, zr.singles)))
+	}
+
+	// The same script through zkCli.sh against ZooKeeper: the texts are
+	// ZooKeeper's own. stdout and stderr are compared apart, since the
+	// Java shell prints events on a thread of their own.
+	t.Run("zkCli", func(t *testing.T) {
+		requireTool(t, "zkCli.sh (zookeeper)", fileExists(zkCliPath))
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, zkCliPath, "-server", z.Addr)
+		cmd.Env = clientEnv(t)
+		cmd.Stdin = strings.NewReader(script(z, "/zcli")) // as long as /wcli: same error positions
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		cmd.SysProcAttr = newProcessGroup()
+		cmd.Cancel = func() error { return killProcessGroup(cmd) }
+		cmd.WaitDelay = 5 * time.Second
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			t.Fatalf("zkCli.sh: %v\n%s%s", err, &stdout, &stderr)
+		}
+		usage := func(l string) bool { // the usage list: zkCli has commands warren cli has not
+			return strings.HasPrefix(l, "\t") || strings.HasPrefix(l, "ZooKeeper -server") || strings.HasPrefix(l, "warren cli -server")
+		}
+		zo := normalizeCli(stdout.String(), z.Addr, "/zcli")
+		ze := slices.DeleteFunc(normalizeCli(stderr.String(), z.Addr, "/zcli"), usage)
+		we := slices.DeleteFunc(slices.Clone(zr.stderr), usage)
+		if !slices.Equal(zr.stdout, zo) || !slices.Equal(we, ze) || zr.code != cmd.ProcessState.ExitCode() {
+			t.Errorf("warren cli and zkCli.sh differ on ZooKeeper (exit %d, %d):\nstdout:\n%s\nstderr:\n%s",
+				zr.code, cmd.ProcessState.ExitCode(), sideBySide(zr.stdout, zo, diffMarks(zr.stdout, zo)), sideBySide(we, ze, diffMarks(we, ze)))
+		}
+	})
+}
+
+// screen is the output of a program in a pseudo-terminal, read as it
+// comes; expect waits for text after what was already matched.
+type screen struct {
+	f    *os.File
+	out  syncBuffer
+	seen int
+}
+
+func (s *screen) send(t *testing.T, keys string) {
+	t.Helper()
+	if _, err := io.WriteString(s.f, keys); err != nil {
+		t.Fatalf("type %q: %v", keys, err)
+	}
+}
+
+func (s *screen) expect(t *testing.T, text string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		out := s.out.String()
+		if i := strings.Index(out[s.seen:], text); i >= 0 {
+			s.seen += i + len(text)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the terminal never showed %q; after the last match it shows:\n%q", text, out[s.seen:])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// An interactive session in a pseudo-terminal: TAB completes command
+// names and znode paths, up-arrow recalls earlier lines (kept in the
+// history file), and a watch event that arrives while a line is being
+// typed prints above it without losing it.
+func TestCliTerminal(t *testing.T) {
+	t.Parallel()
+	w := startWarren(t, "")
+	home := t.TempDir()
+	cmd := warrenCommand("cli", "-server", w.Addr, "-timeout", "10000")
+	cmd.Env = append(cmd.Env, "HOME="+home, "TERM=xterm")
+	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 50, Cols: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var waitErr error
+	done := make(chan struct{})
+	go func() { waitErr = cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		select {
+		case <-done:
+		default:
+			cmd.Process.Signal(syscall.SIGKILL)
+			<-done
+		}
+		f.Close()
+	})
+	s := &screen{f: f}
+	go io.Copy(&s.out, f)
+	prompt := func(n int) string { return fmt.Sprintf("[zk: %s(CONNECTED) %d] ", w.Addr, n) }
+
+	// Each step types keys, then waits for each text in turn.
+	type step struct {
+		keys string
+		want []string
+	}
+	run := func(steps ...step) {
+		t.Helper()
+		for _, st := range steps {
+			s.send(t, st.keys)
+			for _, w := range st.want {
+				s.expect(t, w)
+			}
+		}
+	}
+	run(
+		step{"", []string{"JLine support is enabled", prompt(0)}},
+		step{"create /pty-completion-target pty-data-1\r", []string{"Created /pty-completion-target", prompt(1)}},
+		// A path: the children of "/" that start with "pty-comp".
+		step{"get /pty-comp\t", []string{"letion-target"}},
+		step{"\r", []string{"pty-data-1", prompt(2)}},
+		// A command name.
+		step{"getAc\t/pty-completion-target\r", []string{"'world,'anyone", prompt(3)}},
+		// Up-arrow twice: the get of two lines ago, run again.
+		step{"\x1b[A\x1b[A", []string{"get /pty-completion-target"}},
+		step{"\r", []string{"pty-data-1", prompt(4)}},
+		// A watch, then "ls /pty" typed but not entered.
+		step{"get -w /pty-completion-target\r", []string{prompt(5)}},
+		step{"ls /pty", []string{"ls /pty"}},
+	)
+	// The watch fires: the event prints, then the prompt and the
+	// unfinished line again, which Enter then runs.
+	if _, stderr, code, err := execCli(w.Addr, t.TempDir(), "", "set", "/pty-completion-target", "changed"); err != nil || code != 0 {
+		t.Fatalf("set from another shell: exit %d, %v\n%s", code, err, stderr)
+	}
+	run(
+		step{"", []string{"WATCHER::", "WatchedEvent state:SyncConnected type:NodeDataChanged path:/pty-completion-target", prompt(5) + "ls /pty"}},
+		step{"\r", []string{"Node does not exist: /pty", prompt(6)}},
+		step{"sync /\r", []string{"Sync is OK"}},
+	)
+	s.send(t, "quit\r")
+	select {
+	case <-done:
+		if waitErr != nil {
+			t.Errorf("warren cli exited with %v after quit, want 0", waitErr)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("warren cli still runs 15s after quit; it shows:\n%q", s.out.String()[s.seen:])
+	}
+	history, err := os.ReadFile(filepath.Join(home, ".warren_cli_history"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireLines(t, "the history file", strings.Split(string(history), "\n"),
+		[]string{"get /pty-completion-target", "getAcl /pty-completion-target", "ls /pty", "quit"})
+}
