@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	"go.uber.org/dig"
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxevent"
 
@@ -69,15 +70,19 @@ func runServer(args []string) error {
 	app := fx.New(
 		fx.Supply(cfg, logger, src),
 		fx.WithLogger(func() fxevent.Logger {
-			// Wiring events are for debugging start-up, not for operators.
+			// Wiring events are for debugging start-up, not for operators,
+			// and so are its errors: the one that stops the start is
+			// returned below, once, without the wiring around it.
 			l := &fxevent.SlogLogger{Logger: logger.With("component", "fx")}
 			l.UseLogLevel(slog.LevelDebug)
+			l.UseErrorLevel(slog.LevelDebug)
 			return l
 		}),
 		nodeModule,
 	)
 	if err := app.Start(context.Background()); err != nil {
-		return err
+		// dig wraps a constructor's error in the chain of what needed it.
+		return dig.RootCause(err)
 	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
