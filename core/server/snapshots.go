@@ -98,7 +98,10 @@ func (s *Server) writeSnapshot(v *tree.SnapshotView, sessions []snapshot.Session
 	}
 	defer sink.Abort()
 	w := &countingWriter{w: sink, quit: s.quit}
-	if err := snapshot.Write(w, sessions, v); err != nil {
+	if err := snapshot.Write(w, sessions, v); errors.Is(err, errShuttingDown) {
+		s.log.Info("snapshot abandoned: the server is shutting down; the log holds every txn", "zxid", zxid)
+		return
+	} else if err != nil {
 		s.log.Error("snapshot failed", "zxid", zxid, "err", err)
 		return
 	}
