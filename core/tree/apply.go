@@ -203,9 +203,8 @@ func (t *Tree) create(r *Result, withStat bool, path string, data []byte, acl []
 	if existing := t.s.index.find(t.s, parent, name); existing != 0 {
 		// As DataTree: the replayed create's ACL replaces the node's.
 		t.preserve(existing)
-		e := t.s.at(existing)
-		t.acls.release(e.acl)
-		e.acl = aclID
+		t.acls.release(t.s.acl(t.s.at(existing)))
+		t.s.setACL(existing, aclID)
 		return proto.ErrNodeExists
 	}
 	p := t.s.at(parent)
@@ -219,8 +218,7 @@ func (t *Tree) create(r *Result, withStat bool, path string, data []byte, acl []
 		p.stat.Pzxid = hdr.Zxid
 	}
 	// attach copies data: the txn's buffer may be reused by its owner.
-	n := t.s.at(t.attach(parent, name, data))
-	n.acl = aclID
+	n := t.s.at(t.attach(parent, aclID, name, data))
 	n.stat = proto.StatPersisted{
 		Czxid: hdr.Zxid, Mzxid: hdr.Zxid, Pzxid: hdr.Zxid,
 		Ctime: hdr.Time, Mtime: hdr.Time,
@@ -235,7 +233,7 @@ func (t *Tree) create(r *Result, withStat bool, path string, data []byte, acl []
 	}
 	if t.watches != nil {
 		t.watches.Trigger(path, proto.EventNodeCreated, t.acls.get(aclID))
-		t.watches.Trigger(parentPath, proto.EventNodeChildrenChanged, t.acls.get(p.acl))
+		t.watches.Trigger(parentPath, proto.EventNodeChildrenChanged, t.acls.get(t.s.acl(p)))
 	}
 	return proto.ErrOK
 }
@@ -322,7 +320,7 @@ func (t *Tree) delete(path string, zxid int64) proto.Err {
 		return proto.ErrNoNode
 	}
 	n := t.s.at(id)
-	aclID, owner, dataLen := n.acl, n.stat.EphemeralOwner, t.s.dataLen(n)
+	aclID, owner, dataLen := t.s.acl(n), n.stat.EphemeralOwner, t.s.dataLen(n)
 	t.preserve(id)
 	t.s.unlink(parent, id)
 	t.s.remove(id)
@@ -333,7 +331,7 @@ func (t *Tree) delete(path string, zxid int64) proto.Err {
 	t.quotaDeleted(parentPath, name, path, int64(dataLen))
 	if t.watches != nil {
 		t.watches.Trigger(path, proto.EventNodeDeleted, acl)
-		t.watches.Trigger(parentPath, proto.EventNodeChildrenChanged, t.acls.get(p.acl))
+		t.watches.Trigger(parentPath, proto.EventNodeChildrenChanged, t.acls.get(t.s.acl(p)))
 	}
 	return proto.ErrOK
 }
@@ -355,7 +353,7 @@ func (t *Tree) setData(path string, data []byte, version int32, zxid, time int64
 	t.dataSize += diff
 	t.quotaAccount(path, diff, 0)
 	if t.watches != nil {
-		t.watches.Trigger(path, proto.EventNodeDataChanged, t.acls.get(n.acl))
+		t.watches.Trigger(path, proto.EventNodeDataChanged, t.acls.get(t.s.acl(n)))
 	}
 	return &st, proto.ErrOK
 }
@@ -368,9 +366,9 @@ func (t *Tree) setACL(path string, acl []proto.ACL, version int32) (*proto.Stat,
 	}
 	t.preserve(id)
 	n := t.s.at(id)
-	t.acls.release(n.acl)
+	t.acls.release(t.s.acl(n))
 	n.stat.Aversion = version
-	n.acl = t.acls.intern(acl)
+	t.s.setACL(id, t.acls.intern(acl))
 	st := t.stat(n)
 	return &st, proto.ErrOK
 }

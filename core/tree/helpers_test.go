@@ -162,7 +162,7 @@ func dump(tr *Tree) string {
 		for _, c := range tr.s.kidsOf(n).flat() {
 			kids = append(kids, tr.s.name(tr.s.at(c)))
 		}
-		fmt.Fprintf(&s, "%s %q %+v %v %v\n", p, tr.s.data(n), n.stat, tr.acls.get(n.acl), kids)
+		fmt.Fprintf(&s, "%s %q %+v %v %v\n", p, tr.s.data(n), n.stat, tr.acls.get(tr.s.acl(n)), kids)
 	}
 	fmt.Fprintf(&s, "eph %v cont %v ttl %v quota %v size %d\n", tr.ephemerals, tr.containers, tr.ttls, tr.quotas, tr.dataSize)
 	return s.String()

@@ -6,8 +6,8 @@ import (
 )
 
 // index finds a znode by its parent's id and its name: an open-addressing
-// hash table of node ids with linear probing, four bytes a slot and no
-// pointers. Names are not kept here; a probe compares the candidate's
+// hash table of node ids with linear probing, four bytes a slot, off the
+// heap. Names are not kept here; a probe compares the candidate's
 // record and entry.
 type index struct {
 	slots []nodeID // 0 is an empty slot; len is a power of two
@@ -18,7 +18,7 @@ type index struct {
 const minIndexSlots = 64
 
 func (x *index) init() {
-	x.slots = make([]nodeID, minIndexSlots)
+	x.slots = offHeapSlice[nodeID](minIndexSlots)
 	x.seed = maphash.MakeSeed()
 }
 
@@ -91,7 +91,8 @@ func (x *index) remove(s *store, id nodeID) {
 
 func (x *index) resize(s *store, size int) {
 	old := x.slots
-	x.slots = make([]nodeID, size)
+	defer freeOffHeap(asBytes(old))
+	x.slots = offHeapSlice[nodeID](size)
 	mask := uint64(size - 1)
 	for _, id := range old {
 		if id != 0 {

@@ -120,9 +120,8 @@ func (t *Tree) load(path string, data []byte, acl int64, st *proto.StatPersisted
 		if t.root != 0 {
 			return errors.New("second root")
 		}
-		t.root = t.s.add(0, "", data)
-		n := t.s.at(t.root)
-		n.acl, n.stat = acl, *st
+		t.root = t.s.add(0, acl, "", data)
+		t.s.at(t.root).stat = *st
 		t.dataSize += int64(1 + 2*len(data)) // under "/" and ""
 		return nil
 	}
@@ -137,9 +136,8 @@ func (t *Tree) load(path string, data []byte, acl int64, st *proto.StatPersisted
 	if t.s.index.find(t.s, parent, name) != 0 {
 		return errors.New("duplicate path")
 	}
-	id := t.s.add(parent, name, data)
-	n := t.s.at(id)
-	n.acl, n.stat = acl, *st
+	id := t.s.add(parent, acl, name, data)
+	t.s.at(id).stat = *st
 	t.s.link(parent, id)
 	t.dataSize += int64(len(path) + len(data))
 	if OwnerType(st.EphemeralOwner, t.extended) != EphemeralVoid {

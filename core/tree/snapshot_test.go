@@ -204,7 +204,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	// list's 4 is free again, as in ZooKeeper).
 	applyAll(t, got, 21, op{proto.OpCreate, &proto.CreateTxn{Path: "/new", ACL: []proto.ACL{{Perms: 3, ID: proto.WorldAnyone}}, ParentCversion: -1}})
 	got.mu.RLock()
-	id := got.s.at(got.lookup("/new")).acl
+	id := got.s.acl(got.s.at(got.lookup("/new")))
 	got.mu.RUnlock()
 	if id != 4 {
 		t.Errorf("new ACL id %d, want 4", id)

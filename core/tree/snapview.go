@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"maps"
@@ -30,8 +31,9 @@ type SnapshotView struct {
 	done bool
 }
 
-// preImage is a node as it was when the view was opened. Its name and
-// data alias the store's entries, which are never overwritten.
+// preImage is a node as it was when the view was opened. A saved one owns
+// its name and data; one from at aliases the store's, for use under the
+// lock.
 type preImage struct {
 	name, data []byte
 	acl        int64
@@ -88,7 +90,8 @@ func (t *Tree) preserve(id nodeID) {
 func (v *SnapshotView) live(id nodeID) *preImage {
 	s := v.t.s
 	n := s.at(id)
-	return &preImage{name: s.nameBytes(n), data: s.data(n), acl: n.acl, stat: n.stat,
+	e := s.entryOf(n)
+	return &preImage{name: bytes.Clone(e.name), data: bytes.Clone(e.data), acl: e.acl, stat: n.stat,
 		kids: s.kidsOf(n).flat()}
 }
 
@@ -100,7 +103,8 @@ func (v *SnapshotView) at(id nodeID) preImage {
 	}
 	s := v.t.s
 	n := s.at(id)
-	return preImage{name: s.nameBytes(n), data: s.data(n), acl: n.acl, stat: n.stat}
+	e := s.entryOf(n)
+	return preImage{name: e.name, data: e.data, acl: e.acl, stat: n.stat}
 }
 
 // Close ends the view: Apply stops saving pre-images and those saved are

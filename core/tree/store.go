@@ -2,23 +2,26 @@ package tree
 
 import (
 	"encoding/binary"
+	"unsafe"
 
 	"github.com/warrenzk/warren/core/proto"
 )
 
 // The tree keeps its znodes in a store built to hold millions of them in
 // little more memory than their data and stats (issue 6): no heap object
-// per znode, and no pointer the garbage collector has to follow.
+// per znode, no pointer the garbage collector has to follow, and the bulk
+// of it (records, entries, index) outside the Go heap (offHeap), so that
+// the collector's headroom (GOGC) is a share of the server's working
+// memory, not of the tree. Nothing outside the tree's lock may keep a
+// slice of that memory: readers get copies.
 //
 //   - Each znode is a fixed-size record (node) in chunks of chunkLen,
 //     named by a nodeID; ids of deleted znodes are reused.
-//   - A znode's name (its last path component) and data live together in
-//     an entry appended to a slab, a large byte slice. Entries are never
-//     changed once written: setData appends a new entry, so a data slice
-//     handed to a reader stays valid and unchanged for as long as the
-//     reader keeps it. A slab whose entries are mostly dead is compacted
-//     into the current slab and dropped; the garbage collector frees it
-//     once no reader holds a slice of it.
+//   - A znode's ACL id, name (its last path component) and data live
+//     together in an entry appended to a slab. Entries are never changed
+//     once written: setData and setACL append a new entry. A slab whose
+//     entries are mostly dead is compacted into the current slab and
+//     unmapped.
 //   - A hash index finds a child by (parent id, name); paths are not
 //     stored, but walked component by component.
 //   - A znode's children are a kidList, sorted by name, so listing them
@@ -30,25 +33,24 @@ type nodeID uint32
 // node is a znode's record. It holds no pointers.
 type node struct {
 	stat   proto.StatPersisted
-	acl    int64  // id in the ACL cache
-	slab   uint32 // the slab holding the entry with the name and data
+	slab   uint32 // the slab holding the entry with the ACL id, name and data
 	off    uint32 // the entry's offset in its slab
 	parent nodeID
 	kids   uint32 // index in store.kids; 0 when there are no children
 }
 
 const (
-	chunkShift = 10
+	chunkShift = 12
 	chunkLen   = 1 << chunkShift // records per chunk
 
 	// slabSize is the capacity of a shared slab; a larger entry gets a
 	// slab of its own.
-	slabSize = 256 << 10
+	slabSize = 1 << 20
 
-	// An entry is a header, then the name, then the data:
-	//   uint32 id, uint32 name length, uint32 data length (nullData: nil)
-	entryHeader = 12
-	nullData    = ^uint32(0)
+	// An entry is a header, then the name, then the data. The header is
+	// the node's id (uint32), then varints: the ACL id (zigzag), the
+	// name's length, and the data's length plus one (0: null data).
+	maxEntryHeader = 4 + 3*binary.MaxVarintLen64
 
 	noSlab = ^uint32(0) // the slab of a deleted znode's record
 )
@@ -82,9 +84,34 @@ type store struct {
 
 func newStore() *store {
 	s := &store{next: 1, kids: make([]kidList, 1)}
-	s.slabs = []slab{{b: make([]byte, 0, slabSize)}}
+	s.slabs = []slab{{b: offHeap(slabSize)}}
 	s.index.init()
 	return s
+}
+
+// unmap unmaps the store's memory; it is called once the tree is garbage.
+func (s *store) unmap() {
+	for _, c := range s.chunks {
+		freeOffHeap(asBytes(c))
+	}
+	for _, sl := range s.slabs {
+		if cap(sl.b) > 0 {
+			freeOffHeap(sl.b)
+		}
+	}
+	freeOffHeap(asBytes(s.index.slots))
+}
+
+// offHeapSlice returns n zero values of T, which must hold no pointers,
+// outside the Go heap.
+func offHeapSlice[T any](n int) []T {
+	b := offHeap(n * int(unsafe.Sizeof(*new(T))))
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(b))), n)
+}
+
+// asBytes is the memory of a slice from offHeapSlice, for freeOffHeap.
+func asBytes[T any](v []T) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), cap(v)*int(unsafe.Sizeof(*new(T))))
 }
 
 // at returns the record of id, which must be in use.
@@ -92,10 +119,10 @@ func (s *store) at(id nodeID) *node {
 	return &s.chunks[id>>chunkShift][id&(chunkLen-1)]
 }
 
-// add stores a znode with the given name and data under parent (0 for the
-// root) and returns its id; the caller links it into the parent's kidList.
-// The record's stat and ACL are the caller's to fill in.
-func (s *store) add(parent nodeID, name string, data []byte) nodeID {
+// add stores a znode with the given ACL id, name and data under parent (0
+// for the root) and returns its id; the caller links it into the parent's
+// kidList and fills in the stat.
+func (s *store) add(parent nodeID, acl int64, name string, data []byte) nodeID {
 	var id nodeID
 	if n := len(s.free); n > 0 {
 		id, s.free = s.free[n-1], s.free[:n-1]
@@ -103,12 +130,12 @@ func (s *store) add(parent nodeID, name string, data []byte) nodeID {
 		id = s.next
 		s.next++
 		if int(id>>chunkShift) == len(s.chunks) {
-			s.chunks = append(s.chunks, make([]node, chunkLen))
+			s.chunks = append(s.chunks, offHeapSlice[node](chunkLen))
 		}
 	}
 	n := s.at(id)
 	*n = node{parent: parent}
-	n.slab, n.off = put(s, id, name, data)
+	n.slab, n.off = put(s, id, acl, name, data)
 	s.count++
 	if parent != 0 {
 		s.index.insert(s, id)
@@ -123,7 +150,7 @@ func (s *store) remove(id nodeID) {
 	if n.parent != 0 {
 		s.index.remove(s, id)
 	}
-	s.detach(n)
+	s.maybeCompact(s.kill(n))
 	*n = node{slab: noSlab}
 	s.count--
 	if s.hold {
@@ -142,88 +169,124 @@ func (s *store) setHold(on bool) {
 	}
 }
 
-// parts splits the entry at off in slab bytes b into its name and data
-// (nil for null data). Neither must be modified.
-func parts(b []byte, off uint32) (name, data []byte) {
-	e := b[off:]
-	nl := binary.LittleEndian.Uint32(e[4:])
-	dl := binary.LittleEndian.Uint32(e[8:])
-	name = e[entryHeader : entryHeader+nl : entryHeader+nl]
-	if dl == nullData {
-		return name, nil
-	}
-	start := entryHeader + nl
-	return name, e[start : start+dl : start+dl]
+// entry is an entry's content. Name and data are the store's memory: they
+// must not be modified, nor used once the tree's lock is released.
+type entry struct {
+	acl        int64
+	name, data []byte // data is nil for null data
+	size       int    // of the whole entry
 }
 
-// nameBytes returns n's name as stored; it must not be modified.
-func (s *store) nameBytes(n *node) []byte {
-	name, _ := parts(s.slabs[n.slab].b, n.off)
-	return name
+// parseEntry reads the entry at off in slab bytes b.
+func parseEntry(b []byte, off uint32) entry {
+	e := b[off:]
+	i := 4
+	acl, k := binary.Varint(e[i:])
+	i += k
+	nl, k := binary.Uvarint(e[i:])
+	i += k
+	dl, k := binary.Uvarint(e[i:])
+	i += k
+	name := e[i : i+int(nl) : i+int(nl)]
+	i += int(nl)
+	var data []byte
+	if dl > 0 {
+		data = e[i : i+int(dl)-1 : i+int(dl)-1]
+		i += int(dl) - 1
+	}
+	return entry{acl: acl, name: name, data: data, size: i}
 }
+
+// entryOf returns n's entry.
+func (s *store) entryOf(n *node) entry { return parseEntry(s.slabs[n.slab].b, n.off) }
+
+// nameBytes returns n's name as stored, under entry's terms.
+func (s *store) nameBytes(n *node) []byte { return s.entryOf(n).name }
 
 // name returns n's name; the root's is "".
 func (s *store) name(n *node) string { return string(s.nameBytes(n)) }
 
-// data returns n's data (nil for null data). The slice stays valid and
-// unchanged after the tree changes; it must not be modified.
-func (s *store) data(n *node) []byte {
-	_, data := parts(s.slabs[n.slab].b, n.off)
-	return data
-}
+// data returns n's data (nil for null data), under entry's terms.
+func (s *store) data(n *node) []byte { return s.entryOf(n).data }
 
 // dataLen is len(s.data(n)).
 func (s *store) dataLen(n *node) int { return len(s.data(n)) }
 
+// acl returns n's ACL id.
+func (s *store) acl(n *node) int64 { return s.entryOf(n).acl }
+
 // setData replaces n's data with a copy of data.
 func (s *store) setData(id nodeID, data []byte) {
+	old := s.entryOf(s.at(id))
+	s.rewrite(id, old.acl, data)
+}
+
+// setACL replaces n's ACL id.
+func (s *store) setACL(id nodeID, acl int64) {
+	old := s.entryOf(s.at(id))
+	s.rewrite(id, acl, old.data)
+}
+
+// rewrite gives id a new entry with its name and the given ACL id and
+// data, which may be the old entry's: the old slab is compacted, if at
+// all, only after the copy.
+func (s *store) rewrite(id nodeID, acl int64, data []byte) {
 	n := s.at(id)
-	name := s.nameBytes(n) // stays valid: entries are never overwritten
-	s.detach(n)
-	n.slab, n.off = put(s, id, name, data)
+	name := s.nameBytes(n)
+	old := s.kill(n)
+	n.slab, n.off = put(s, id, acl, name, data)
+	s.maybeCompact(old)
 }
 
-// entrySize is the size of the entry at off in slab bytes b.
-func entrySize(b []byte, off uint32) int {
-	name, data := parts(b, off)
-	return entryHeader + len(name) + len(data)
+// kill marks n's entry dead and points n at no entry, so that no
+// compaction moves it, and returns the entry's slab, for maybeCompact.
+func (s *store) kill(n *node) uint32 {
+	si := n.slab
+	s.slabs[si].dead += s.entryOf(n).size
+	n.slab = noSlab
+	return si
 }
 
-// put appends an entry for id and returns where it is.
-func put[S string | []byte](s *store, id nodeID, name S, data []byte) (uint32, uint32) {
-	si, b := s.room(entryHeader + len(name) + len(data))
-	off := uint32(len(b))
-	dl := uint32(len(data))
-	if data == nil {
-		dl = nullData
+// put appends an entry for id and returns where it is. name and data may
+// be in a slab: none is unmapped before they are copied.
+func put[S string | []byte](s *store, id nodeID, acl int64, name S, data []byte) (uint32, uint32) {
+	var hdr [maxEntryHeader]byte
+	h := binary.LittleEndian.AppendUint32(hdr[:0], uint32(id))
+	h = binary.AppendVarint(h, acl)
+	h = binary.AppendUvarint(h, uint64(len(name)))
+	dl := uint64(0)
+	if data != nil {
+		dl = uint64(len(data)) + 1
 	}
-	b = binary.LittleEndian.AppendUint32(b, uint32(id))
-	b = binary.LittleEndian.AppendUint32(b, uint32(len(name)))
-	b = binary.LittleEndian.AppendUint32(b, dl)
+	h = binary.AppendUvarint(h, dl)
+	si, left := s.room(len(h) + len(name) + len(data))
+	b := s.slabs[si].b
+	off := uint32(len(b))
+	b = append(b, h...)
 	b = append(b, name...)
 	b = append(b, data...)
 	s.slabs[si].b = b
+	s.maybeCompact(left)
 	return si, off
 }
 
-// room returns a slab with room for size more bytes, and its bytes.
-func (s *store) room(size int) (uint32, []byte) {
+// room returns a slab with room for size more bytes and the slab it made
+// stop being the current one, if any (else noSlab), which the caller
+// offers to maybeCompact once done with its own bytes.
+func (s *store) room(size int) (si, left uint32) {
 	if size > slabSize {
-		si := s.newSlab(size)
-		return si, s.slabs[si].b
+		return s.newSlab(size), noSlab
 	}
 	if b := s.slabs[s.cur].b; cap(b)-len(b) >= size {
-		return s.cur, b
+		return s.cur, noSlab
 	}
-	old := s.cur
+	left = s.cur
 	s.cur = s.newSlab(slabSize)
-	// The slab just left may already be mostly dead.
-	s.maybeCompact(old)
-	return s.cur, s.slabs[s.cur].b
+	return s.cur, left
 }
 
 func (s *store) newSlab(capacity int) uint32 {
-	sl := slab{b: make([]byte, 0, capacity)}
+	sl := slab{b: offHeap(capacity)}
 	if n := len(s.freeSlabs); n > 0 {
 		si := s.freeSlabs[n-1]
 		s.freeSlabs = s.freeSlabs[:n-1]
@@ -234,34 +297,28 @@ func (s *store) newSlab(capacity int) uint32 {
 	return uint32(len(s.slabs) - 1)
 }
 
-// detach marks n's entry dead and points n at no entry, so that the
-// compaction this may start does not move it.
-func (s *store) detach(n *node) {
-	si, off := n.slab, n.off
-	n.slab = noSlab
-	sl := &s.slabs[si]
-	sl.dead += entrySize(sl.b, off)
-	s.maybeCompact(si)
-}
-
 // maybeCompact moves the live entries of slab si to the current slab and
-// drops si, once at least half of it is dead. The current slab is left
+// unmaps si, once at least half of it is dead. The current slab is left
 // alone until it is full.
 func (s *store) maybeCompact(si uint32) {
+	if si == noSlab || si == s.cur {
+		return
+	}
 	sl := s.slabs[si]
-	if si == s.cur || len(sl.b) == 0 || sl.dead*2 < len(sl.b) {
+	if len(sl.b) == 0 || sl.dead*2 < len(sl.b) {
 		return
 	}
 	s.slabs[si] = slab{} // so that a nested compaction (from put) skips it
-	for off := uint32(0); int(off) < len(sl.b); off += uint32(entrySize(sl.b, off)) {
+	for off := uint32(0); int(off) < len(sl.b); {
+		e := parseEntry(sl.b, off)
 		id := nodeID(binary.LittleEndian.Uint32(sl.b[off:]))
-		if id == 0 || id >= s.next {
-			continue
+		if id != 0 && id < s.next {
+			if n := s.at(id); n.slab == si && n.off == off {
+				n.slab, n.off = put(s, id, e.acl, e.name, e.data)
+			}
 		}
-		if n := s.at(id); n.slab == si && n.off == off {
-			name, data := parts(sl.b, off)
-			n.slab, n.off = put(s, id, name, data)
-		}
+		off += uint32(e.size)
 	}
+	freeOffHeap(sl.b)
 	s.freeSlabs = append(s.freeSlabs, si)
 }

@@ -8,6 +8,8 @@
 package tree
 
 import (
+	"bytes"
+	"runtime"
 	"slices"
 	"sort"
 	"sync"
@@ -61,19 +63,17 @@ type Tree struct {
 // version -1, so its aversion is -1.
 func New(opts Options) *Tree {
 	t := newEmpty(opts)
-	t.root = t.s.add(0, "", []byte{})
-	t.s.at(t.root).acl = openACLID
-	proc := t.attach(t.root, "zookeeper", []byte{})
-	t.attach(proc, "quota", []byte{})
-	cfg := t.s.at(t.attach(proc, "config", []byte{}))
-	cfg.acl = t.acls.intern(proto.ReadACLUnsafe)
-	cfg.stat.Aversion = -1
+	t.root = t.s.add(0, openACLID, "", []byte{})
+	proc := t.attach(t.root, openACLID, "zookeeper", []byte{})
+	t.attach(proc, openACLID, "quota", []byte{})
+	cfg := t.attach(proc, t.acls.intern(proto.ReadACLUnsafe), "config", []byte{})
+	t.s.at(cfg).stat.Aversion = -1
 	t.dataSize = t.computeDataSize()
 	return t
 }
 
 func newEmpty(opts Options) *Tree {
-	return &Tree{
+	t := &Tree{
 		extended:   opts.ExtendedTypes,
 		watches:    opts.Watches,
 		s:          newStore(),
@@ -83,14 +83,15 @@ func newEmpty(opts Options) *Tree {
 		ttls:       make(map[string]struct{}),
 		quotas:     make(map[string]struct{}),
 	}
+	runtime.AddCleanup(t, (*store).unmap, t.s)
+	return t
 }
 
-// attach adds a node called name with a copy of data under parent, with
-// OPEN_ACL_UNSAFE and zero stats, and returns it; no stat changes.
-func (t *Tree) attach(parent nodeID, name string, data []byte) nodeID {
+// attach adds a node called name with ACL id acl, a copy of data and zero
+// stats under parent, and returns it; no stat changes.
+func (t *Tree) attach(parent nodeID, acl int64, name string, data []byte) nodeID {
 	t.preserve(parent)
-	id := t.s.add(parent, name, data)
-	t.s.at(id).acl = openACLID
+	id := t.s.add(parent, acl, name, data)
 	t.s.link(parent, id)
 	return id
 }
@@ -120,8 +121,8 @@ func (t *Tree) stat(n *node) proto.Stat {
 	}
 }
 
-// GetData returns a node's data and stat, registering a one-shot data watch
-// for w (if not nil) under the read lock. The data must not be modified.
+// GetData returns a copy of a node's data and its stat, registering a
+// one-shot data watch for w (if not nil) under the read lock.
 func (t *Tree) GetData(path string, w watch.Watcher) ([]byte, proto.Stat, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
@@ -133,7 +134,7 @@ func (t *Tree) GetData(path string, w watch.Watcher) ([]byte, proto.Stat, error)
 		t.watches.AddData(path, w)
 	}
 	n := t.s.at(id)
-	return t.s.data(n), t.stat(n), nil
+	return bytes.Clone(t.s.data(n)), t.stat(n), nil
 }
 
 // Exists returns a node's stat. With w it registers a data watch if the node
@@ -198,7 +199,7 @@ func (t *Tree) GetACL(path string) ([]proto.ACL, proto.Stat, error) {
 		return nil, proto.Stat{}, proto.ErrNoNode
 	}
 	n := t.s.at(id)
-	return slices.Clone(t.acls.get(n.acl)), t.stat(n), nil
+	return slices.Clone(t.acls.get(t.s.acl(n))), t.stat(n), nil
 }
 
 // AllChildrenNumber counts all descendants of a node, as
@@ -272,7 +273,7 @@ func (t *Tree) Lookup(path string) (NodeInfo, bool) {
 	return NodeInfo{
 		Stat:        n.stat,
 		NumChildren: int32(t.s.numKids(n)),
-		ACL:         t.acls.get(n.acl),
+		ACL:         t.acls.get(t.s.acl(n)),
 		DataLength:  int32(t.s.dataLen(n)),
 	}, true
 }
