@@ -12,11 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -280,6 +282,49 @@ func (s *screen) send(t *testing.T, keys string) {
 	}
 }
 
+// step types keys, then waits for each text in turn.
+type step struct {
+	keys string
+	want []string
+}
+
+func (s *screen) run(t *testing.T, steps ...step) {
+	t.Helper()
+	for _, st := range steps {
+		s.send(t, st.keys)
+		for _, w := range st.want {
+			s.expect(t, w)
+		}
+	}
+}
+
+// startTerminal runs warren cli against addr in a pseudo-terminal, with
+// home as HOME; it is killed when the test ends if it has not exited.
+// done is closed when it exits; *waitErr then says how.
+func startTerminal(t *testing.T, addr, home string) (s *screen, done <-chan struct{}, waitErr *error) {
+	cmd := warrenCommand("cli", "-server", addr, "-timeout", "10000")
+	cmd.Env = append(cmd.Env, "HOME="+home, "TERM=xterm")
+	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 50, Cols: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	waitErr = new(error)
+	go func() { *waitErr = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			cmd.Process.Signal(syscall.SIGKILL)
+			<-exited
+		}
+		f.Close()
+	})
+	s = &screen{f: f}
+	go io.Copy(&s.out, f)
+	return s, exited, waitErr
+}
+
 func (s *screen) expect(t *testing.T, text string) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
@@ -304,43 +349,10 @@ func TestCliTerminal(t *testing.T) {
 	t.Parallel()
 	w := startWarren(t, "")
 	home := t.TempDir()
-	cmd := warrenCommand("cli", "-server", w.Addr, "-timeout", "10000")
-	cmd.Env = append(cmd.Env, "HOME="+home, "TERM=xterm")
-	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 50, Cols: 200})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var waitErr error
-	done := make(chan struct{})
-	go func() { waitErr = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		select {
-		case <-done:
-		default:
-			cmd.Process.Signal(syscall.SIGKILL)
-			<-done
-		}
-		f.Close()
-	})
-	s := &screen{f: f}
-	go io.Copy(&s.out, f)
+	s, done, waitErr := startTerminal(t, w.Addr, home)
 	prompt := func(n int) string { return fmt.Sprintf("[zk: %s(CONNECTED) %d] ", w.Addr, n) }
 
-	// Each step types keys, then waits for each text in turn.
-	type step struct {
-		keys string
-		want []string
-	}
-	run := func(steps ...step) {
-		t.Helper()
-		for _, st := range steps {
-			s.send(t, st.keys)
-			for _, w := range st.want {
-				s.expect(t, w)
-			}
-		}
-	}
-	run(
+	s.run(t,
 		step{"", []string{"JLine support is enabled", prompt(0)}},
 		step{"create /pty-completion-target pty-data-1\r", []string{"Created /pty-completion-target", prompt(1)}},
 		// A path: the children of "/" that start with "pty-comp".
@@ -360,7 +372,7 @@ func TestCliTerminal(t *testing.T) {
 	if _, stderr, code, err := execCli(w.Addr, t.TempDir(), "", "set", "/pty-completion-target", "changed"); err != nil || code != 0 {
 		t.Fatalf("set from another shell: exit %d, %v\n%s", code, err, stderr)
 	}
-	run(
+	s.run(t,
 		step{"", []string{"WATCHER::", "WatchedEvent state:SyncConnected type:NodeDataChanged path:/pty-completion-target", prompt(5) + "ls /pty"}},
 		step{"\r", []string{"Node does not exist: /pty", prompt(6)}},
 		step{"sync /\r", []string{"Sync is OK"}},
@@ -368,8 +380,8 @@ func TestCliTerminal(t *testing.T) {
 	s.send(t, "quit\r")
 	select {
 	case <-done:
-		if waitErr != nil {
-			t.Errorf("warren cli exited with %v after quit, want 0", waitErr)
+		if *waitErr != nil {
+			t.Errorf("warren cli exited with %v after quit, want 0", *waitErr)
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatalf("warren cli still runs 15s after quit; it shows:\n%q", s.out.String()[s.seen:])
@@ -380,4 +392,71 @@ func TestCliTerminal(t *testing.T) {
 	}
 	requireLines(t, "the history file", strings.Split(string(history), "\n"),
 		[]string{"get /pty-completion-target", "getAcl /pty-completion-target", "ls /pty", "quit"})
+}
+
+// cutter forwards connections from a loopback port to addr and can cut
+// them all at once, as a network failure would.
+type cutter struct {
+	l     net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func newCutter(t *testing.T, addr string) *cutter {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &cutter{l: l}
+	t.Cleanup(func() { l.Close(); c.cut() })
+	go func() {
+		for {
+			in, err := l.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", addr)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			c.mu.Lock()
+			c.conns = append(c.conns, in, out)
+			c.mu.Unlock()
+			go func() { io.Copy(out, in); out.Close() }()
+			go func() { io.Copy(in, out); in.Close() }()
+		}
+	}()
+	return c
+}
+
+func (c *cutter) cut() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, nc := range c.conns {
+		nc.Close()
+	}
+	c.conns = nil
+}
+
+// A dropped connection: the shell says so, resumes the same session (its
+// ephemeral znode stays, its credentials are sent again) and says so.
+func TestCliReconnect(t *testing.T) {
+	t.Parallel()
+	w := startWarren(t, "")
+	proxy := newCutter(t, w.Addr)
+	addr := proxy.l.Addr().String()
+	s, _, _ := startTerminal(t, addr, t.TempDir())
+	prompt := func(n int) string { return fmt.Sprintf("[zk: %s(CONNECTED) %d] ", addr, n) }
+	s.run(t,
+		step{"", []string{prompt(0)}},
+		step{"create -e /reconnect-eph x\r", []string{prompt(1)}},
+		step{"addauth digest u:p\r", []string{prompt(2)}},
+	)
+	proxy.cut()
+	s.run(t,
+		step{"", []string{"WatchedEvent state:Disconnected type:None path:null", "WatchedEvent state:SyncConnected type:None path:null"}},
+		step{"getEphemerals /\r", []string{"[/reconnect-eph]", prompt(3)}},
+		step{"whoami\r", []string{"digest: u", prompt(4)}},
+	)
 }
