@@ -50,6 +50,7 @@ func TestExporterSeries(t *testing.T) {
 		`warren_storage_sync_duration_seconds_count{backend="wal"} 1`,
 		`warren_server_info{server_state="standalone",version="0.1.0 (Warren)"} 1`,
 		"warren_fsync_txns_total 3\n",
+		"warren_txn_log_failures_total 0\n",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("scrape lacks %q", want)

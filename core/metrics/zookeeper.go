@@ -64,10 +64,11 @@ type Source interface {
 // reading is a prometheus.Collector over a Source: one Metrics() call per
 // scrape, so that related series agree.
 type reading struct {
-	src   Source
-	descs []*prometheus.Desc
-	info  *prometheus.Desc
-	txns  *prometheus.Desc
+	src      Source
+	descs    []*prometheus.Desc
+	info     *prometheus.Desc
+	txns     *prometheus.Desc
+	failures *prometheus.Desc
 }
 
 func newReading(src Source) *reading {
@@ -80,6 +81,8 @@ func newReading(src Source) *reading {
 		[]string{"version", "server_state"}, nil)
 	r.txns = prometheus.NewDesc("warren_fsync_txns_total",
 		"Txns made durable by log syncs since start or srst (mntr's zk_fsync_txns).", nil, nil)
+	r.failures = prometheus.NewDesc("warren_txn_log_failures_total",
+		"Group commits the txn log refused (a full disk, an I/O error) since start; their writes were answered SystemError.", nil, nil)
 	return r
 }
 
@@ -89,6 +92,7 @@ func (r *reading) Describe(ch chan<- *prometheus.Desc) {
 	}
 	ch <- r.info
 	ch <- r.txns
+	ch <- r.failures
 }
 
 func (r *reading) Collect(ch chan<- prometheus.Metric) {
@@ -98,4 +102,5 @@ func (r *reading) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(r.info, prometheus.GaugeValue, 1, m.Version, m.ServerState)
 	ch <- prometheus.MustNewConstMetric(r.txns, prometheus.CounterValue, float64(m.FsyncTxns))
+	ch <- prometheus.MustNewConstMetric(r.failures, prometheus.CounterValue, float64(m.TxnLogFailures))
 }

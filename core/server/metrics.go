@@ -48,6 +48,10 @@ type Metrics struct {
 
 	LastZxid         int64
 	SnapshotsWritten int64
+	// TxnLogFailures counts group commits the txn log refused (a full
+	// disk, an I/O error) since start; each answered its writes
+	// SystemError.
+	TxnLogFailures int64
 }
 
 // Metrics returns the node's current counters and gauges.
@@ -76,6 +80,7 @@ func (s *Server) Metrics() Metrics {
 		StaleSessionsExpired:          s.stats.expired.Load(),
 		LastZxid:                      int64(s.tree.LastZxid()),
 		SnapshotsWritten:              s.snaps.written.Load(),
+		TxnLogFailures:                s.logFailures.Load(),
 	}
 	m.MinLatencyMs, m.AvgLatencyMs, m.MaxLatencyMs = s.stats.latency()
 	m.LastClientResponse, m.MinClientResponse, m.MaxClientResponse = s.stats.responseSizes()

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/warrenzk/warren/core/proto"
@@ -96,6 +97,7 @@ func (s *Server) logLoop() {
 	defer s.loops.Done()
 	defer close(s.applies)
 	var batch []*proposal
+	failing := false // the last batch the log refused; logged when it heals
 	for {
 		batch = batch[:0]
 		select {
@@ -120,7 +122,12 @@ func (s *Server) logLoop() {
 		}
 		if err := s.logBatch(batch); err != nil {
 			s.applies <- s.dropUnlogged(batch, err)
+			failing = true
 			continue
+		}
+		if failing && slices.ContainsFunc(batch, func(p *proposal) bool { return p.txn != nil }) {
+			failing = false
+			s.log.Info("the txn log takes writes again", "last_durable_zxid", fmt.Sprintf("%#x", s.zab.Committed()))
 		}
 		s.applies <- append([]*proposal(nil), batch...)
 	}

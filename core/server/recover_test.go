@@ -218,6 +218,9 @@ func TestLogFailureRefusesWritesAndHeals(t *testing.T) {
 	if fl.failures == 0 {
 		t.Fatal("the injected failure never happened")
 	}
+	if got := n.srv.Metrics().TxnLogFailures; got == 0 {
+		t.Fatal("the failed group commit is not in Metrics().TxnLogFailures")
+	}
 	n.stop()
 
 	// The durable state holds exactly the acknowledged writes.
