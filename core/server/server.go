@@ -219,11 +219,14 @@ func (s *Server) every(d time.Duration, immediately bool, fn func()) {
 	}
 }
 
-// Serve accepts client connections on l until l fails or the server stops.
+// Serve accepts client connections on l until l fails or the server stops,
+// and returns nil when it stopped. On a server already stopping it closes l
+// and returns net.ErrClosed.
 func (s *Server) Serve(l net.Listener) error {
 	s.mu.Lock()
 	if s.stopping.Load() {
 		s.mu.Unlock()
+		l.Close()
 		return net.ErrClosed
 	}
 	s.listeners[l] = true

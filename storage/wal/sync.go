@@ -220,7 +220,7 @@ func (l *Log) datasync(f segmentFile) error {
 		return err
 	}
 	if took := time.Since(start); took > slowSync {
-		l.logger.Warn("storage/wal: fsync of the txn log was slow, and every write waited for it; give the log a device of its own (LogDir)",
+		l.logger.Warn("storage/wal: fsync of the txn log was slow, and every write waited for it; give the log a device of its own (server.data_log_dir, zoo.cfg dataLogDir)",
 			"dir", l.dir, "took", took, "warn_after", slowSync)
 	}
 	return nil
