@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/knadh/koanf/parsers/yaml"
+	"github.com/knadh/koanf/providers/file"
+	"github.com/knadh/koanf/v2"
 	"github.com/spf13/pflag"
 )
 
@@ -340,5 +343,31 @@ func TestZooCfgLayerRoundTrips(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, c) {
 		t.Fatalf("round trip =\n%+v\nwant\n%+v", got, c)
+	}
+}
+
+// configs/warren.yaml says it holds every setting at its default: it names
+// every key default.yaml has, and loads to the defaults.
+func TestExampleConfigHoldsEveryDefault(t *testing.T) {
+	const example = "../../../configs/warren.yaml"
+	k := koanf.New(".")
+	if err := k.Load(file.Provider(example), yaml.Parser()); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range mustDefaults().Keys() {
+		if !k.Exists(key) {
+			t.Errorf("%s has no %s", example, key)
+		}
+	}
+	got, err := Load(example, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Load("", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s loads to\n%+v\nthe defaults are\n%+v", example, got, want)
 	}
 }
