@@ -78,6 +78,7 @@ func load(d source, opts Options) (*Tree, error) {
 		return nil, fmt.Errorf("tree: snapshot: ACL cache: %w", err)
 	}
 	var pathBuf []byte
+	var last lastParent
 	for {
 		pathBuf = append(pathBuf[:0], d.Buffer()...)
 		if err := d.Err(); err != nil {
@@ -96,7 +97,7 @@ func load(d source, opts Options) (*Tree, error) {
 		if err := d.Err(); err != nil {
 			return nil, fmt.Errorf("tree: snapshot: node %q: %w", path, err)
 		}
-		if err := t.load(path, data, acl, &st); err != nil {
+		if err := t.load(&last, path, data, acl, &st); err != nil {
 			return nil, fmt.Errorf("tree: snapshot: node %q: %w", path, err)
 		}
 	}
@@ -108,8 +109,15 @@ func load(d source, opts Options) (*Tree, error) {
 	return t, nil
 }
 
+// lastParent remembers the parent of the node loaded last: nodes come
+// parents first, siblings together, so the next one usually shares it.
+type lastParent struct {
+	path string
+	id   nodeID
+}
+
 // load adds one node read from a snapshot.
-func (t *Tree) load(path string, data []byte, acl int64, st *proto.StatPersisted) error {
+func (t *Tree) load(last *lastParent, path string, data []byte, acl int64, st *proto.StatPersisted) error {
 	if !t.acls.addRef(acl) {
 		return fmt.Errorf("unknown ACL id %d", acl)
 	}
@@ -129,7 +137,11 @@ func (t *Tree) load(path string, data []byte, acl int64, st *proto.StatPersisted
 	if !ok || name == "" || childPath(parentPath, name) != path {
 		return errors.New("not an absolute path")
 	}
-	parent := t.lookup(parentPath)
+	parent := last.id
+	if parentPath != last.path || parent == 0 {
+		parent = t.lookup(parentPath)
+		*last = lastParent{strings.Clone(parentPath), parent}
+	}
 	if parent == 0 {
 		return fmt.Errorf("parent %q not loaded yet", parentPath)
 	}

@@ -47,9 +47,9 @@ const (
 	// slab of its own.
 	slabSize = 1 << 20
 
-	// An entry is a header, then the name, then the data. The header is
-	// the node's id (uint32), then varints: the ACL id (zigzag), the
-	// name's length, and the data's length plus one (0: null data).
+	// An entry is the node's id (uint32), the name's length (uvarint) and
+	// the name, which lookups read most, then the ACL id (varint) and the
+	// data's length plus one (uvarint, 0 for null data) and the data.
 	maxEntryHeader = 4 + 3*binary.MaxVarintLen64
 
 	noSlab = ^uint32(0) // the slab of a deleted znode's record
@@ -177,18 +177,26 @@ type entry struct {
 	size       int    // of the whole entry
 }
 
+// parseName reads the name of the entry at off in slab bytes b, and
+// returns where the name ends in b[off:].
+func parseName(b []byte, off uint32) ([]byte, int) {
+	e := b[off:]
+	if nl := e[4]; nl < 0x80 { // a short name: the common case
+		return e[5 : 5+int(nl) : 5+int(nl)], 5 + int(nl)
+	}
+	nl, k := binary.Uvarint(e[4:])
+	i := 4 + k
+	return e[i : i+int(nl) : i+int(nl)], i + int(nl)
+}
+
 // parseEntry reads the entry at off in slab bytes b.
 func parseEntry(b []byte, off uint32) entry {
 	e := b[off:]
-	i := 4
+	name, i := parseName(b, off)
 	acl, k := binary.Varint(e[i:])
-	i += k
-	nl, k := binary.Uvarint(e[i:])
 	i += k
 	dl, k := binary.Uvarint(e[i:])
 	i += k
-	name := e[i : i+int(nl) : i+int(nl)]
-	i += int(nl)
 	var data []byte
 	if dl > 0 {
 		data = e[i : i+int(dl)-1 : i+int(dl)-1]
@@ -201,7 +209,10 @@ func parseEntry(b []byte, off uint32) entry {
 func (s *store) entryOf(n *node) entry { return parseEntry(s.slabs[n.slab].b, n.off) }
 
 // nameBytes returns n's name as stored, under entry's terms.
-func (s *store) nameBytes(n *node) []byte { return s.entryOf(n).name }
+func (s *store) nameBytes(n *node) []byte {
+	name, _ := parseName(s.slabs[n.slab].b, n.off)
+	return name
+}
 
 // name returns n's name; the root's is "".
 func (s *store) name(n *node) string { return string(s.nameBytes(n)) }
@@ -252,8 +263,9 @@ func (s *store) kill(n *node) uint32 {
 func put[S string | []byte](s *store, id nodeID, acl int64, name S, data []byte) (uint32, uint32) {
 	var hdr [maxEntryHeader]byte
 	h := binary.LittleEndian.AppendUint32(hdr[:0], uint32(id))
-	h = binary.AppendVarint(h, acl)
 	h = binary.AppendUvarint(h, uint64(len(name)))
+	mid := len(h)
+	h = binary.AppendVarint(h, acl)
 	dl := uint64(0)
 	if data != nil {
 		dl = uint64(len(data)) + 1
@@ -262,8 +274,9 @@ func put[S string | []byte](s *store, id nodeID, acl int64, name S, data []byte)
 	si, left := s.room(len(h) + len(name) + len(data))
 	b := s.slabs[si].b
 	off := uint32(len(b))
-	b = append(b, h...)
+	b = append(b, h[:mid]...)
 	b = append(b, name...)
+	b = append(b, h[mid:]...)
 	b = append(b, data...)
 	s.slabs[si].b = b
 	s.maybeCompact(left)
