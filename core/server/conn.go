@@ -137,6 +137,7 @@ func (c *conn) sendAndClose(frame []byte) {
 func (c *conn) writeLoop() {
 	defer c.srv.connWG.Done()
 	var spare []byte
+	var writeDeadline deadline
 	for {
 		select {
 		case <-c.wake:
@@ -148,7 +149,7 @@ func (c *conn) writeLoop() {
 		c.out = spare[:0]
 		c.outMu.Unlock()
 		if len(buf) > 0 {
-			c.nc.SetWriteDeadline(time.Now().Add(c.writeTimeout()))
+			writeDeadline.extend(c.nc.SetWriteDeadline, c.writeTimeout())
 			if _, err := c.nc.Write(buf); err != nil {
 				c.close(fmt.Sprintf("write: %v", err))
 				return
@@ -164,6 +165,26 @@ func (c *conn) writeLoop() {
 			spare = nil // let a big buffer go
 		}
 	}
+}
+
+// deadline keeps a connection's read or write deadline between one and 1.1
+// timeouts ahead. Moving it costs a runtime timer update, too much to pay
+// for every request of a pipelining client, so it moves only once a tenth
+// of the timeout has passed since it was last set, or when the timeout
+// changes (the handshake negotiates it). A deadline never falls due sooner
+// than a timeout after the last request.
+type deadline struct {
+	set     time.Time
+	timeout time.Duration
+}
+
+func (d *deadline) extend(setDeadline func(time.Time) error, timeout time.Duration) {
+	now := time.Now()
+	if timeout == d.timeout && now.Sub(d.set) < timeout/10 {
+		return
+	}
+	setDeadline(now.Add(timeout + timeout/10))
+	d.set, d.timeout = now, timeout
 }
 
 // lingerTimeout bounds how long a connection whose last reply is written
@@ -220,8 +241,9 @@ func (c *conn) readLoop() {
 	br := bufio.NewReaderSize(c.nc, 64<<10)
 	first := true
 	var lenBuf [4]byte
+	var readDeadline deadline
 	for {
-		c.nc.SetReadDeadline(time.Now().Add(c.readTimeout()))
+		readDeadline.extend(c.nc.SetReadDeadline, c.readTimeout())
 		if _, err := io.ReadFull(br, lenBuf[:]); err != nil {
 			var ne net.Error
 			switch {
