@@ -25,19 +25,24 @@ const (
 // resumed on any of them, as the Java client does. Its watch table and the
 // credentials added with addauth belong to the session.
 type session struct {
-	hosts    string // the -server string, for the prompt
-	servers  []string
 	timeout  time.Duration
 	readOnly bool
 	notify   func(proto.WatcherEvent) // state changes and watch notifications
 	watches  watchTable
 
-	mu     sync.Mutex
-	conn   *client.Conn
-	state  string
-	id     int64
-	passwd []byte
-	auths  []proto.AuthPacket // replayed on a resumed connection
+	// authMu is held while addauth waits for its answer: a server that
+	// refuses credentials closes the connection, and resume must see that
+	// as the end of the session, not as a drop to recover from.
+	authMu sync.Mutex
+
+	mu      sync.Mutex
+	hosts   string // the -server string, for the prompt
+	servers []string
+	conn    *client.Conn
+	state   string
+	id      int64
+	passwd  []byte
+	auths   []proto.AuthPacket // replayed on a resumed connection
 	// authFailed is set when addauth was refused and no command has run
 	// since: the Java client sends credentials without waiting, so the
 	// next command still runs and fails with AuthFailed; later ones find
@@ -54,20 +59,23 @@ func newSession(hosts string, timeout time.Duration, readOnly bool, notify func(
 }
 
 func (s *session) setHosts(hosts string) {
-	s.hosts = hosts
-	s.servers = nil
+	var servers []string
 	for _, h := range strings.Split(hosts, ",") {
 		if h = strings.TrimSpace(h); h != "" {
-			s.servers = append(s.servers, h)
+			servers = append(servers, h)
 		}
 	}
+	s.mu.Lock()
+	s.hosts, s.servers = hosts, servers
+	s.mu.Unlock()
 }
 
-// State is the prompt's name for the connection's state.
-func (s *session) State() string {
+// Status returns the -server string and the prompt's name for the
+// connection's state.
+func (s *session) Status() (hosts, state string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.state
+	return s.hosts, s.state
 }
 
 // alive is ZooKeeper.States.isAlive: commands may run (and fail with
@@ -83,10 +91,19 @@ func (s *session) event(st proto.KeeperState) {
 }
 
 // dial tries each server in turn, resuming the session id, passwd if set.
+// Each attempt may take the session timeout shared by the servers, as the
+// Java client's connect timeout is, so one silent host cannot hold up the
+// rest.
 func (s *session) dial(id int64, passwd []byte) (*client.Conn, error) {
+	s.mu.Lock()
+	servers := s.servers
+	s.mu.Unlock()
+	if len(servers) == 0 {
+		return nil, errors.New("no server to connect to")
+	}
 	var err error
-	for _, addr := range s.servers {
-		ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+	for _, addr := range servers {
+		ctx, cancel := context.WithTimeout(context.Background(), s.timeout/time.Duration(len(servers)))
 		var c *client.Conn
 		c, err = client.Dial(ctx, addr, client.Options{
 			SessionTimeout: s.timeout, SessionID: id, Password: passwd, ReadOnly: s.readOnly,
@@ -99,9 +116,6 @@ func (s *session) dial(id int64, passwd []byte) (*client.Conn, error) {
 		if errors.Is(err, proto.ErrSessionExpired) {
 			return nil, err
 		}
-	}
-	if err == nil {
-		err = errors.New("no server to connect to")
 	}
 	return nil, err
 }
@@ -162,6 +176,8 @@ func (s *session) attach(c *client.Conn, gen int) {
 func (s *session) resume(c *client.Conn, gen int) {
 	defer s.wg.Done()
 	<-c.Done()
+	s.authMu.Lock()
+	s.authMu.Unlock() // held only to wait for an addauth in flight
 	s.mu.Lock()
 	if s.gen != gen {
 		s.mu.Unlock()
@@ -228,7 +244,7 @@ func (s *session) sleep(gen int, d time.Duration) bool {
 // never opened (one-shot mode connects only for a command that needs it).
 // Without one the error is a connection loss, as the Java client's.
 func (s *session) Conn() (*client.Conn, error) {
-	if s.State() == stateNotConnected {
+	if _, state := s.Status(); state == stateNotConnected {
 		if err := s.open(false); err != nil {
 			return nil, proto.ErrConnectionLoss
 		}
@@ -252,6 +268,8 @@ func (s *session) addAuth(ctx context.Context, scheme string, auth []byte) error
 	if err != nil {
 		return err
 	}
+	s.authMu.Lock()
+	defer s.authMu.Unlock()
 	err = c.AddAuth(ctx, scheme, auth)
 	if codeOf(err) == proto.ErrAuthFailed {
 		s.mu.Lock()

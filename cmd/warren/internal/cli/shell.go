@@ -35,7 +35,8 @@ type Config struct {
 // that history and redo use, and prints watch events as they arrive.
 type Shell struct {
 	cfg      Config
-	out, err io.Writer // shared with the event printer: see lockedWriter
+	out, err io.Writer // for commands: events already queued print first
+	evOut    io.Writer // for the event printer
 	sess     *session
 	events   *eventQueue
 
@@ -56,27 +57,37 @@ func New(cfg Config) *Shell {
 	s.printWatches.Store(true)
 	s.events = newEventQueue(func(ev proto.WatcherEvent) {
 		if s.printWatches.Load() {
-			io.WriteString(s.out, eventText(ev))
+			io.WriteString(s.evOut, eventText(ev))
 		}
 	})
 	s.sess = newSession(cfg.Server, cfg.Timeout, cfg.ReadOnly, s.events.push)
 	return s
 }
 
-// setOutput points the shell's output at stdout and stderr, each write
-// whole, so that an event never lands inside a command's line.
+// setOutput points the shell's output at stdout and stderr. Each write is
+// whole, so that an event never lands inside a command's line, and a
+// command's output waits for the events queued before it: the notification
+// a request triggers, which the server sends before its reply, prints
+// before what the command prints of the reply, every time.
 func (s *Shell) setOutput(stdout, stderr io.Writer) {
 	mu := &sync.Mutex{}
-	s.out = &lockedWriter{mu: mu, w: stdout}
-	s.err = &lockedWriter{mu: mu, w: stderr}
+	s.evOut = &lockedWriter{mu: mu, w: stdout}
+	s.out = &lockedWriter{mu: mu, w: stdout, before: s.flushEvents}
+	s.err = &lockedWriter{mu: mu, w: stderr, before: s.flushEvents}
 }
 
+func (s *Shell) flushEvents() { s.events.flush() }
+
 type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
+	mu     *sync.Mutex
+	w      io.Writer
+	before func() // called before the lock is taken; nil for none
 }
 
 func (l *lockedWriter) Write(p []byte) (int, error) {
+	if l.before != nil {
+		l.before()
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
@@ -126,7 +137,8 @@ func (s *Shell) close() {
 
 // prompt is zkCli's: "[zk: host:port(CONNECTED) 3] ".
 func (s *Shell) prompt() string {
-	return fmt.Sprintf("[zk: %s(%s) %d] ", s.sess.hosts, s.sess.State(), s.count)
+	hosts, state := s.sess.Status()
+	return fmt.Sprintf("[zk: %s(%s) %d] ", hosts, state, s.count)
 }
 
 // executeLine records a typed line in the history and runs it.
