@@ -34,7 +34,8 @@ func (c *conn) handle(frame []byte) bool {
 		return false
 	}
 	id := c.sessionID()
-	c.srv.sessions.touch(id)
+	now := c.srv.cfg.Now()
+	c.srv.sessions.touch(id, now)
 
 	switch h.Type {
 	case proto.OpAuth:
@@ -68,7 +69,7 @@ func (c *conn) handle(frame []byte) bool {
 			return true
 		}
 	}
-	r := &request{conn: c, session: id, xid: h.Xid, op: h.Type, body: body, ids: c.authIDs(), start: c.srv.cfg.Now(), size: len(frame)}
+	r := &request{conn: c, session: id, xid: h.Xid, op: h.Type, body: body, ids: c.authIDs(), start: now, size: len(frame)}
 	switch {
 	case writeOps[h.Type]:
 		if h.Type == proto.OpCloseSession {

@@ -127,8 +127,8 @@ func (t *sessionTable) detach(id int64, c *conn) {
 }
 
 // touch records client activity on a session.
-func (t *sessionTable) touch(id int64) {
-	t.tracker.Touch(id, t.now())
+func (t *sessionTable) touch(id int64, now time.Time) {
+	t.tracker.Touch(id, now)
 }
 
 // expired pops the sessions whose deadline has passed.
