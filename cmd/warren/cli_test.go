@@ -301,8 +301,11 @@ func (s *screen) run(t *testing.T, steps ...step) {
 // startTerminal runs warren cli against addr in a pseudo-terminal, with
 // home as HOME; it is killed when the test ends if it has not exited.
 // done is closed when it exits; *waitErr then says how.
-func startTerminal(t *testing.T, addr, home string) (s *screen, done <-chan struct{}, waitErr *error) {
-	cmd := warrenCommand("cli", "-server", addr, "-timeout", "10000")
+func startTerminal(t *testing.T, addr, home string, flags ...string) (s *screen, done <-chan struct{}, waitErr *error) {
+	if len(flags) == 0 {
+		flags = []string{"-timeout", "10000"}
+	}
+	cmd := warrenCommand(append([]string{"cli", "-server", addr}, flags...)...)
 	cmd.Env = append(cmd.Env, "HOME="+home, "TERM=xterm")
 	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 50, Cols: 200})
 	if err != nil {
@@ -397,9 +400,10 @@ func TestCliTerminal(t *testing.T) {
 // cutter forwards connections from a loopback port to addr and can cut
 // them all at once, as a network failure would.
 type cutter struct {
-	l     net.Listener
-	mu    sync.Mutex
-	conns []net.Conn
+	l       net.Listener
+	mu      sync.Mutex
+	conns   []net.Conn
+	blocked bool // connections are closed as soon as they are accepted
 }
 
 func newCutter(t *testing.T, addr string) *cutter {
@@ -415,6 +419,13 @@ func newCutter(t *testing.T, addr string) *cutter {
 			if err != nil {
 				return
 			}
+			c.mu.Lock()
+			blocked := c.blocked
+			c.mu.Unlock()
+			if blocked {
+				in.Close()
+				continue
+			}
 			out, err := net.Dial("tcp", addr)
 			if err != nil {
 				in.Close()
@@ -428,6 +439,20 @@ func newCutter(t *testing.T, addr string) *cutter {
 		}
 	}()
 	return c
+}
+
+// block cuts every connection and refuses new ones until unblock.
+func (c *cutter) block() {
+	c.mu.Lock()
+	c.blocked = true
+	c.mu.Unlock()
+	c.cut()
+}
+
+func (c *cutter) unblock() {
+	c.mu.Lock()
+	c.blocked = false
+	c.mu.Unlock()
 }
 
 func (c *cutter) cut() {
@@ -458,5 +483,25 @@ func TestCliReconnect(t *testing.T) {
 		step{"", []string{"WatchedEvent state:Disconnected type:None path:null", "WatchedEvent state:SyncConnected type:None path:null"}},
 		step{"getEphemerals /\r", []string{"[/reconnect-eph]", prompt(3)}},
 		step{"whoami\r", []string{"digest: u", prompt(4)}},
+	)
+}
+
+// A connection that stays down longer than the session timeout: once a
+// server answers again the shell learns the session expired, says so, and
+// is closed, as zkCli.sh is.
+func TestCliSessionExpiry(t *testing.T) {
+	t.Parallel()
+	w := startWarren(t, "server:\n  tick_time: 200ms\n  min_session_timeout: 400ms\n")
+	proxy := newCutter(t, w.Addr)
+	addr := proxy.l.Addr().String()
+	s, _, _ := startTerminal(t, addr, t.TempDir(), "-timeout", "400")
+	s.run(t, step{"", []string{fmt.Sprintf("[zk: %s(CONNECTED) 0] ", addr)}})
+	proxy.block()
+	s.expect(t, "WatchedEvent state:Disconnected type:None path:null")
+	time.Sleep(1500 * time.Millisecond) // well past the 400ms session timeout
+	proxy.unblock()
+	s.run(t,
+		step{"", []string{"WatchedEvent state:Expired type:None path:null"}},
+		step{"ls /\r", []string{"Not connected", fmt.Sprintf("[zk: %s(CLOSED) 1] ", addr)}},
 	)
 }

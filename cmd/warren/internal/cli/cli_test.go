@@ -147,6 +147,9 @@ func TestFormats(t *testing.T) {
 	if got := dataString(nil); got != "null" {
 		t.Errorf("dataString(nil) = %q", got)
 	}
+	if got := dataString([]byte("a\xff\xfeb")); got != "a\uFFFD\uFFFDb" {
+		t.Errorf("dataString of invalid UTF-8 = %q", got)
+	}
 	if got := clientConfig("server.1=h1:2888:3888:participant;0.0.0.0:2181\nversion=100000000\n"); got != "100000000 0.0.0.0:2181" {
 		t.Errorf("clientConfig = %q", got)
 	}

@@ -109,10 +109,11 @@ func eventText(ev proto.WatcherEvent) string {
 	return "\nWATCHER::\n\nWatchedEvent state:" + state + " type:" + typ + " path:" + path + "\n"
 }
 
-// dataString is the data as zkCli prints it: UTF-8 text, "null" for none.
+// dataString is the data as zkCli prints it: UTF-8 text, each invalid
+// byte a U+FFFD as Java decodes it, "null" for none.
 func dataString(data []byte) string {
 	if data == nil {
 		return "null"
 	}
-	return strings.ToValidUTF8(string(data), "\uFFFD")
+	return strings.Map(func(r rune) rune { return r }, string(data)) // Map turns each invalid byte into utf8.RuneError
 }
