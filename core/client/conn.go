@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/warrenzk/warren/core/proto"
@@ -43,6 +44,10 @@ type Options struct {
 	// ReadOnly asks for a read-only session, which a server cut off from
 	// its quorum may still grant (zkCli.sh's -r).
 	ReadOnly bool
+	// LastZxidSeen is the newest zxid the client has seen (LastZxid of the
+	// session's previous Conn): a server behind it refuses the connection,
+	// so that a resumed session never goes back in time.
+	LastZxidSeen int64
 }
 
 // Conn is one client connection and its session. It is safe for
@@ -64,6 +69,8 @@ type Conn struct {
 	sent    bool  // something was written since the last ping tick
 	err     error // why the Conn stopped; set once
 	closing bool  // Close was called: the server's hang-up is ErrClosed
+
+	lastZxid atomic.Int64 // newest zxid in a reply; written by the reader only
 
 	wake chan struct{} // tells the writer that out has frames
 	done chan struct{} // closed when the Conn stops
@@ -120,11 +127,12 @@ func (c *Conn) handshake(ctx context.Context) error {
 	defer stop()
 
 	req := proto.ConnectRequest{
-		TimeOut:     int32(c.opts.SessionTimeout / time.Millisecond),
-		SessionID:   c.opts.SessionID,
-		Passwd:      c.opts.Password,
-		ReadOnly:    c.opts.ReadOnly,
-		HasReadOnly: true,
+		TimeOut:      int32(c.opts.SessionTimeout / time.Millisecond),
+		LastZxidSeen: c.opts.LastZxidSeen,
+		SessionID:    c.opts.SessionID,
+		Passwd:       c.opts.Password,
+		ReadOnly:     c.opts.ReadOnly,
+		HasReadOnly:  true,
 	}
 	if req.Passwd == nil {
 		req.Passwd = make([]byte, 16)
@@ -163,6 +171,11 @@ func (c *Conn) Password() []byte { return c.password }
 
 // SessionTimeout is the timeout the server granted.
 func (c *Conn) SessionTimeout() time.Duration { return c.timeout }
+
+// LastZxid is the newest zxid the server has reported in a reply so far
+// (0 before any), what Options.LastZxidSeen and setWatches want when the
+// session is resumed on a new connection.
+func (c *Conn) LastZxid() int64 { return c.lastZxid.Load() }
 
 // Done is closed when the Conn has stopped; Err then says why.
 func (c *Conn) Done() <-chan struct{} { return c.done }

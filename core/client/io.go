@@ -136,6 +136,9 @@ func (c *Conn) readLoop() {
 			return
 		}
 		rest := dec.Rest()
+		if h.Zxid > c.lastZxid.Load() {
+			c.lastZxid.Store(h.Zxid)
+		}
 		c.mu.Lock()
 		kind, err := classify(h, c.pending.peek())
 		var cl *call

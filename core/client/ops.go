@@ -201,6 +201,15 @@ func (c *Conn) AddWatch(ctx context.Context, path string, mode proto.AddWatchMod
 	return err
 }
 
+// SetWatches sets the watches a session held on its previous connection
+// again (setWatches2, sent by ZooKeeper's client after a reconnect). The
+// server fires at once those whose znodes changed after w.RelativeZxid,
+// normally the previous Conn's LastZxid.
+func (c *Conn) SetWatches(ctx context.Context, w *proto.SetWatches2) error {
+	_, err := c.Do(ctx, proto.OpSetWatches2, w, nil)
+	return err
+}
+
 // RemoveWatches removes the session's watches of type typ on path;
 // proto.ErrNoWatcher when there are none.
 func (c *Conn) RemoveWatches(ctx context.Context, path string, typ proto.WatcherType) error {

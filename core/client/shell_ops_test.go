@@ -117,3 +117,43 @@ func TestShellOps(t *testing.T) {
 		t.Fatal("the connection stayed open after AuthFailed")
 	}
 }
+
+// A session resumed on a new connection gets its watches back with
+// setWatches: one whose znode changed meanwhile fires at once.
+func TestSetWatchesOnResume(t *testing.T) {
+	addr := startNode(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c := dial(t, addr, Options{})
+	if _, err := c.Create(ctx, "/w", nil, proto.ModePersistent, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.GetData(ctx, "/w", true); err != nil {
+		t.Fatal(err)
+	}
+	last := c.LastZxid()
+	if last <= 0 {
+		t.Fatalf("LastZxid = %d after a create", last)
+	}
+	c.nc.Close() // the connection drops; the session lives on
+	<-c.Done()
+
+	other := dial(t, addr, Options{})
+	if _, err := other.Set(ctx, "/w", []byte("x"), -1); err != nil {
+		t.Fatal(err)
+	}
+	events := make(chan proto.WatcherEvent, 4)
+	resumed := dial(t, addr, Options{SessionID: c.SessionID(), Password: c.Password(), LastZxidSeen: last,
+		OnEvent: func(ev proto.WatcherEvent) { events <- ev }})
+	if err := resumed.SetWatches(ctx, &proto.SetWatches2{RelativeZxid: last, DataWatches: []string{"/w"}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-events:
+		if ev.Type != proto.EventNodeDataChanged || ev.Path != "/w" {
+			t.Fatalf("event = %+v, want NodeDataChanged /w", ev)
+		}
+	case <-ctx.Done():
+		t.Fatal("the watch set again did not fire for the change made meanwhile")
+	}
+}
