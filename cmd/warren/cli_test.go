@@ -465,7 +465,8 @@ func (c *cutter) cut() {
 }
 
 // A dropped connection: the shell says so, resumes the same session (its
-// ephemeral znode stays, its credentials are sent again) and says so.
+// ephemeral znode stays, its credentials and watches are sent again) and
+// says so; a watch whose znode changed meanwhile fires then.
 func TestCliReconnect(t *testing.T) {
 	t.Parallel()
 	w := startWarren(t, "")
@@ -477,12 +478,22 @@ func TestCliReconnect(t *testing.T) {
 		step{"", []string{prompt(0)}},
 		step{"create -e /reconnect-eph x\r", []string{prompt(1)}},
 		step{"addauth digest u:p\r", []string{prompt(2)}},
+		step{"get -w /reconnect-eph\r", []string{prompt(3)}},
+		step{"ls -w /\r", []string{prompt(4)}},
 	)
-	proxy.cut()
+	proxy.block()
+	s.expect(t, "WatchedEvent state:Disconnected type:None path:null")
+	if _, stderr, code, err := execCli(w.Addr, t.TempDir(), "", "set", "/reconnect-eph", "changed"); err != nil || code != 0 {
+		t.Fatalf("set from another shell: exit %d, %v\n%s", code, err, stderr)
+	}
+	proxy.unblock()
 	s.run(t,
-		step{"", []string{"WatchedEvent state:Disconnected type:None path:null", "WatchedEvent state:SyncConnected type:None path:null"}},
-		step{"getEphemerals /\r", []string{"[/reconnect-eph]", prompt(3)}},
-		step{"whoami\r", []string{"digest: u", prompt(4)}},
+		step{"", []string{"WatchedEvent state:SyncConnected type:None path:null",
+			"WatchedEvent state:SyncConnected type:NodeDataChanged path:/reconnect-eph"}},
+		step{"getEphemerals /\r", []string{"[/reconnect-eph]", prompt(5)}},
+		step{"whoami\r", []string{"digest: u", prompt(6)}},
+		// The child watch on / is back too.
+		step{"create /reconnect-other\r", []string{"WatchedEvent state:SyncConnected type:NodeChildrenChanged path:/", prompt(7)}},
 	)
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -172,15 +173,23 @@ func TestWatchTable(t *testing.T) {
 	w.add("/a", watchData)
 	w.add("/a", watchChild)
 	w.add("/b", watchPersistent)
+	w.add("/c", watchExist)
+	w.add("/d", watchRecursive)
 	w.fired(proto.WatcherEvent{Type: proto.EventNodeDataChanged, Path: "/a"})
-	if got := w.has("/a", watchData|watchChild|watchPersistent); got != watchChild {
+	if got := w.has("/a", watchAny); got != watchChild {
 		t.Errorf("after a data change /a holds %b", got)
 	}
 	w.fired(proto.WatcherEvent{Type: proto.EventNodeDeleted, Path: "/b"})
-	if got := w.has("/b", watchPersistent); got != watchPersistent {
+	if got := w.has("/b", watchAny); got != watchPersistent {
 		t.Errorf("a persistent watch was used up: %b", got)
 	}
-	evs := removedEvents("/a", watchData|watchChild|watchPersistent)
+	sw := w.setWatches(7)
+	want := &proto.SetWatches2{RelativeZxid: 7, ExistWatches: []string{"/c"}, ChildWatches: []string{"/a"},
+		PersistentWatches: []string{"/b"}, PersistentRecursiveWatches: []string{"/d"}}
+	if !reflect.DeepEqual(sw, want) {
+		t.Errorf("setWatches = %+v, want %+v", sw, want)
+	}
+	evs := removedEvents("/a", watchAny)
 	var types []proto.EventType
 	for _, ev := range evs {
 		types = append(types, ev.Type)

@@ -22,8 +22,9 @@ const (
 
 // session is the shell's connection to the ensemble: the first server of
 // the list that answers, and, when that connection drops, the same session
-// resumed on any of them, as the Java client does. Its watch table and the
-// credentials added with addauth belong to the session.
+// resumed on any of them with its credentials and watches, as the Java
+// client does. Its watch table and the credentials added with addauth
+// belong to the session.
 type session struct {
 	timeout  time.Duration
 	readOnly bool
@@ -35,14 +36,15 @@ type session struct {
 	// as the end of the session, not as a drop to recover from.
 	authMu sync.Mutex
 
-	mu      sync.Mutex
-	hosts   string // the -server string, for the prompt
-	servers []string
-	conn    *client.Conn
-	state   string
-	id      int64
-	passwd  []byte
-	auths   []proto.AuthPacket // replayed on a resumed connection
+	mu       sync.Mutex
+	hosts    string // the -server string, for the prompt
+	servers  []string
+	conn     *client.Conn
+	state    string
+	id       int64
+	passwd   []byte
+	lastZxid int64              // the newest zxid the session's connections have seen
+	auths    []proto.AuthPacket // replayed on a resumed connection
 	// authFailed is set when addauth was refused and no command has run
 	// since: the Java client sends credentials without waiting, so the
 	// next command still runs and fails with AuthFailed; later ones find
@@ -96,7 +98,7 @@ func (s *session) event(st proto.KeeperState) {
 // rest.
 func (s *session) dial(id int64, passwd []byte) (*client.Conn, error) {
 	s.mu.Lock()
-	servers := s.servers
+	servers, lastZxid := s.servers, s.lastZxid
 	s.mu.Unlock()
 	if len(servers) == 0 {
 		return nil, errors.New("no server to connect to")
@@ -107,7 +109,7 @@ func (s *session) dial(id int64, passwd []byte) (*client.Conn, error) {
 		var c *client.Conn
 		c, err = client.Dial(ctx, addr, client.Options{
 			SessionTimeout: s.timeout, SessionID: id, Password: passwd, ReadOnly: s.readOnly,
-			OnEvent: s.onEvent,
+			LastZxidSeen: lastZxid, OnEvent: s.onEvent,
 		})
 		cancel()
 		if err == nil {
@@ -133,12 +135,13 @@ func (s *session) open(retry bool) error {
 	s.mu.Lock()
 	s.gen++
 	gen := s.gen
-	s.state, s.auths = stateConnecting, nil
+	s.state, s.auths, s.lastZxid = stateConnecting, nil, 0
 	s.mu.Unlock()
+	s.watches.reset()
 	c, err := s.dial(0, nil)
 	switch {
 	case err == nil:
-		s.attach(c, gen)
+		s.attach(c, gen, true)
 	case retry:
 		s.wg.Add(1)
 		go func() {
@@ -155,8 +158,9 @@ func (s *session) open(retry bool) error {
 	return err
 }
 
-// attach makes c the session's connection and watches it for a drop.
-func (s *session) attach(c *client.Conn, gen int) {
+// attach makes c the session's connection and watches it for a drop;
+// announce prints the SyncConnected event.
+func (s *session) attach(c *client.Conn, gen int, announce bool) {
 	s.mu.Lock()
 	if s.gen != gen {
 		s.mu.Unlock()
@@ -165,9 +169,10 @@ func (s *session) attach(c *client.Conn, gen int) {
 	}
 	s.conn, s.state = c, stateConnected
 	s.id, s.passwd = c.SessionID(), c.Password()
-	s.watches.reset()
 	s.mu.Unlock()
-	s.event(proto.StateSyncConnected)
+	if announce {
+		s.event(proto.StateSyncConnected)
+	}
 	s.wg.Add(1)
 	go s.resume(c, gen)
 }
@@ -184,6 +189,7 @@ func (s *session) resume(c *client.Conn, gen int) {
 		return
 	}
 	s.state = stateConnecting
+	s.lastZxid = max(s.lastZxid, c.LastZxid())
 	id, passwd, auths := s.id, s.passwd, s.auths
 	s.mu.Unlock()
 	s.event(proto.StateDisconnected)
@@ -207,13 +213,10 @@ func (s *session) redial(gen int, id int64, passwd []byte, auths []proto.AuthPac
 				nc.Close()
 			}
 			return
-		case err == nil:
-			for _, a := range auths {
-				ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
-				_ = nc.AddAuth(ctx, a.Scheme, a.Auth)
-				cancel()
-			}
-			s.attach(nc, gen)
+		case err == nil: // connected first, then what the watches missed, as in Java
+			s.event(proto.StateSyncConnected)
+			s.restore(nc, auths)
+			s.attach(nc, gen, false)
 			return
 		case errors.Is(err, proto.ErrSessionExpired):
 			s.event(proto.StateExpired)
@@ -222,6 +225,23 @@ func (s *session) redial(gen int, id int64, passwd []byte, auths []proto.AuthPac
 		if !s.sleep(gen, delay) {
 			return
 		}
+	}
+}
+
+// restore sends a resumed session's credentials and watches on its new
+// connection, before any command can: a watch whose znode changed while
+// the session was away fires at once, as the Java client's do.
+func (s *session) restore(c *client.Conn, auths []proto.AuthPacket) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+	defer cancel()
+	for _, a := range auths {
+		_ = c.AddAuth(ctx, a.Scheme, a.Auth)
+	}
+	if !s.watches.empty() {
+		s.mu.Lock()
+		last := s.lastZxid
+		s.mu.Unlock()
+		_ = c.SetWatches(ctx, s.watches.setWatches(last))
 	}
 }
 

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -13,15 +15,21 @@ import (
 type watchKind uint8
 
 const (
-	watchData       watchKind = 1 << iota // get -w, stat -w (exists watches included)
+	watchData       watchKind = 1 << iota // get -w, stat -w of a znode that exists
+	watchExist                            // stat -w of a znode that does not
 	watchChild                            // ls -w
-	watchPersistent                       // addWatch, either mode
+	watchPersistent                       // addWatch -m PERSISTENT
+	watchRecursive                        // addWatch (-m PERSISTENT_RECURSIVE)
+
+	watchAny      = watchData | watchExist | watchChild | watchPersistent | watchRecursive
+	watchDataLike = watchData | watchExist // what removewatches -d removes
 )
 
 // watchTable mirrors the watches this shell left on the server, as the
 // Java client's watch manager does: removewatches consults it (a path with
 // no watch of the type is NoWatcher without asking the server) and, once
-// the server agrees, reports each removed kind as a *WatchRemoved event.
+// the server agrees, reports each removed kind as a *WatchRemoved event;
+// a session resumed on a new connection sets them all again.
 type watchTable struct {
 	mu    sync.Mutex
 	paths map[string]watchKind
@@ -55,15 +63,41 @@ func (t *watchTable) remove(path string, k watchKind) {
 func (t *watchTable) fired(ev proto.WatcherEvent) {
 	switch ev.Type {
 	case proto.EventNodeCreated, proto.EventNodeDataChanged:
-		t.remove(ev.Path, watchData)
+		t.remove(ev.Path, watchDataLike)
 	case proto.EventNodeChildrenChanged:
 		t.remove(ev.Path, watchChild)
 	case proto.EventNodeDeleted:
-		t.remove(ev.Path, watchData|watchChild)
+		t.remove(ev.Path, watchDataLike|watchChild)
 	}
 }
 
-// reset forgets everything: a new connection starts with no watches.
+// setWatches lists the watches for a setWatches2 request, paths sorted.
+func (t *watchTable) setWatches(relativeZxid int64) *proto.SetWatches2 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	w := &proto.SetWatches2{RelativeZxid: relativeZxid}
+	for _, path := range slices.Sorted(maps.Keys(t.paths)) {
+		k := t.paths[path]
+		for _, l := range []struct {
+			kind watchKind
+			list *[]string
+		}{{watchData, &w.DataWatches}, {watchExist, &w.ExistWatches}, {watchChild, &w.ChildWatches},
+			{watchPersistent, &w.PersistentWatches}, {watchRecursive, &w.PersistentRecursiveWatches}} {
+			if k&l.kind != 0 {
+				*l.list = append(*l.list, path)
+			}
+		}
+	}
+	return w
+}
+
+func (t *watchTable) empty() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.paths) == 0
+}
+
+// reset forgets everything: a new session starts with no watches.
 func (t *watchTable) reset() {
 	t.mu.Lock()
 	t.paths = nil
@@ -77,7 +111,7 @@ func removedEvents(path string, k watchKind) []proto.WatcherEvent {
 	for _, r := range []struct {
 		kind watchKind
 		typ  proto.EventType
-	}{{watchData, proto.EventDataWatchRemoved}, {watchChild, proto.EventChildWatchRemoved}, {watchPersistent, proto.EventPersistentWatchRemoved}} {
+	}{{watchDataLike, proto.EventDataWatchRemoved}, {watchChild, proto.EventChildWatchRemoved}, {watchPersistent | watchRecursive, proto.EventPersistentWatchRemoved}} {
 		if k&r.kind != 0 {
 			evs = append(evs, proto.WatcherEvent{Type: r.typ, State: proto.StateSyncConnected, Path: path})
 		}
@@ -92,11 +126,11 @@ func (s *Shell) addWatch(p *parsed) error {
 	if len(p.args) != 2 {
 		return errUsage
 	}
-	mode := proto.AddWatchPersistentRecursive
+	mode, kind := proto.AddWatchPersistentRecursive, watchRecursive
 	if m, ok := p.opts['m']; ok {
 		switch strings.ToUpper(m) {
 		case "PERSISTENT":
-			mode = proto.AddWatchPersistent
+			mode, kind = proto.AddWatchPersistent, watchPersistent
 		case "PERSISTENT_RECURSIVE":
 		default:
 			return errUsage
@@ -106,19 +140,19 @@ func (s *Shell) addWatch(p *parsed) error {
 	return s.call(path, func(ctx context.Context, c *client.Conn) error {
 		err := c.AddWatch(ctx, path, mode)
 		if err == nil {
-			s.sess.watches.add(path, watchPersistent)
+			s.sess.watches.add(path, kind)
 		}
 		return err
 	})
 }
 
 func (s *Shell) removeWatches(p *parsed) error {
-	typ, kinds := proto.WatcherAny, watchData|watchChild|watchPersistent
+	typ, kinds := proto.WatcherAny, watchAny
 	switch {
 	case p.has('c'):
 		typ, kinds = proto.WatcherChildren, watchChild
 	case p.has('d'):
-		typ, kinds = proto.WatcherData, watchData
+		typ, kinds = proto.WatcherData, watchDataLike
 	}
 	path := p.args[1]
 	if err := validatePath(path); err != nil {

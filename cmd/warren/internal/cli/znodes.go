@@ -375,8 +375,12 @@ func (s *Shell) stat(p *parsed) error {
 	path, watch := p.args[1], p.has('w')
 	return s.call(path, func(ctx context.Context, c *client.Conn) error {
 		st, err := c.Stat(ctx, path, watch)
-		if watch && (err == nil || codeOf(err) == proto.ErrNoNode) {
-			s.sess.watches.add(path, watchData) // exists watches a missing node too
+		switch {
+		case !watch:
+		case err == nil:
+			s.sess.watches.add(path, watchData)
+		case codeOf(err) == proto.ErrNoNode:
+			s.sess.watches.add(path, watchExist) // exists watches a missing node too
 		}
 		if err == nil {
 			writeStat(s.out, st)
