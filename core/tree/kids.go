@@ -61,19 +61,24 @@ func (s *store) link(parent, child nodeID) {
 	}
 	l := &s.kids[p.kids]
 	b, i := s.search(l, s.nameBytes(s.at(child)))
-	blk := slices.Insert(l.blocks[b], i, child)
-	if len(blk) > maxBlock {
-		// Split; appends leave the first half full, as a run of
-		// increasing names (sequential znodes) never comes back to it.
-		half := len(blk) / 2
-		if b == len(l.blocks)-1 && i == len(blk)-1 {
-			half = len(blk) - 1
+	if blk := l.blocks[b]; len(blk) == maxBlock {
+		if b == len(l.blocks)-1 && i == maxBlock {
+			// Past the end of a full last block (sequential names): a
+			// new block, the full one left as it is.
+			l.blocks = append(l.blocks, []nodeID{child})
+			l.n++
+			return
 		}
-		rest := slices.Clone(blk[half:])
-		blk = slices.Clip(blk[:half])
-		l.blocks = slices.Insert(l.blocks, b+1, rest)
+		// Split before inserting, so that no block outgrows maxBlock
+		// (and its array twice that).
+		const half = maxBlock / 2
+		l.blocks = slices.Insert(l.blocks, b+1, slices.Clone(blk[half:]))
+		l.blocks[b] = blk[:half]
+		if i > half {
+			b, i = b+1, i-half
+		}
 	}
-	l.blocks[b] = blk
+	l.blocks[b] = slices.Insert(l.blocks[b], i, child)
 	l.n++
 }
 
