@@ -50,8 +50,26 @@ type session struct {
 	// next command still runs and fails with AuthFailed; later ones find
 	// the session dead ("Not connected").
 	authFailed bool
-	gen        int // bumped by connect and close; a stale resumer stops
+	cur        *generation // replaced by connect and close: an older one's resumer stops
 	wg         sync.WaitGroup
+}
+
+// generation is one session's life in the shell, from connect (or the
+// start) to close; its context ends when it does, which stops a resumer
+// dialing or waiting on its behalf at once.
+type generation struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// newGen ends the current generation and starts the next; s.mu is held.
+func (s *session) newGen() *generation {
+	if s.cur != nil {
+		s.cur.cancel()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cur = &generation{ctx, cancel}
+	return s.cur
 }
 
 func newSession(hosts string, timeout time.Duration, readOnly bool, notify func(proto.WatcherEvent)) *session {
@@ -96,7 +114,7 @@ func (s *session) event(st proto.KeeperState) {
 // Each attempt may take the session timeout shared by the servers, as the
 // Java client's connect timeout is, so one silent host cannot hold up the
 // rest.
-func (s *session) dial(id int64, passwd []byte) (*client.Conn, error) {
+func (s *session) dial(ctx context.Context, id int64, passwd []byte) (*client.Conn, error) {
 	s.mu.Lock()
 	servers, lastZxid := s.servers, s.lastZxid
 	s.mu.Unlock()
@@ -105,9 +123,9 @@ func (s *session) dial(id int64, passwd []byte) (*client.Conn, error) {
 	}
 	var err error
 	for _, addr := range servers {
-		ctx, cancel := context.WithTimeout(context.Background(), s.timeout/time.Duration(len(servers)))
+		actx, cancel := context.WithTimeout(ctx, s.timeout/time.Duration(len(servers)))
 		var c *client.Conn
-		c, err = client.Dial(ctx, addr, client.Options{
+		c, err = client.Dial(actx, addr, client.Options{
 			SessionTimeout: s.timeout, SessionID: id, Password: passwd, ReadOnly: s.readOnly,
 			LastZxidSeen: lastZxid, OnEvent: s.onEvent,
 		})
@@ -133,24 +151,23 @@ func (s *session) onEvent(ev proto.WatcherEvent) {
 func (s *session) open(retry bool) error {
 	s.close(false)
 	s.mu.Lock()
-	s.gen++
-	gen := s.gen
+	g := s.newGen()
 	s.state, s.auths, s.lastZxid = stateConnecting, nil, 0
 	s.mu.Unlock()
 	s.watches.reset()
-	c, err := s.dial(0, nil)
+	c, err := s.dial(g.ctx, 0, nil)
 	switch {
 	case err == nil:
-		s.attach(c, gen, true)
+		s.attach(g, c, true)
 	case retry:
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			s.redial(gen, 0, nil, nil)
+			s.redial(g, 0, nil, nil)
 		}()
 	default:
 		s.mu.Lock()
-		if s.gen == gen {
+		if s.cur == g {
 			s.state = stateClosed
 		}
 		s.mu.Unlock()
@@ -160,9 +177,9 @@ func (s *session) open(retry bool) error {
 
 // attach makes c the session's connection and watches it for a drop;
 // announce prints the SyncConnected event.
-func (s *session) attach(c *client.Conn, gen int, announce bool) {
+func (s *session) attach(g *generation, c *client.Conn, announce bool) {
 	s.mu.Lock()
-	if s.gen != gen {
+	if s.cur != g {
 		s.mu.Unlock()
 		c.Close()
 		return
@@ -174,17 +191,17 @@ func (s *session) attach(c *client.Conn, gen int, announce bool) {
 		s.event(proto.StateSyncConnected)
 	}
 	s.wg.Add(1)
-	go s.resume(c, gen)
+	go s.resume(g, c)
 }
 
 // resume waits for c to drop, then reconnects with the same session.
-func (s *session) resume(c *client.Conn, gen int) {
+func (s *session) resume(g *generation, c *client.Conn) {
 	defer s.wg.Done()
 	<-c.Done()
 	s.authMu.Lock()
 	s.authMu.Unlock() // held only to wait for an addauth in flight
 	s.mu.Lock()
-	if s.gen != gen {
+	if s.cur != g {
 		s.mu.Unlock()
 		return
 	}
@@ -193,16 +210,16 @@ func (s *session) resume(c *client.Conn, gen int) {
 	id, passwd, auths := s.id, s.passwd, s.auths
 	s.mu.Unlock()
 	s.event(proto.StateDisconnected)
-	s.redial(gen, id, passwd, auths)
+	s.redial(g, id, passwd, auths)
 }
 
 // redial dials until a server takes the session (id 0: a new one), the
 // session is expired, or the shell moved on (connect, close, quit).
-func (s *session) redial(gen int, id int64, passwd []byte, auths []proto.AuthPacket) {
+func (s *session) redial(g *generation, id int64, passwd []byte, auths []proto.AuthPacket) {
 	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 2*time.Second) {
-		nc, err := s.dial(id, passwd)
+		nc, err := s.dial(g.ctx, id, passwd)
 		s.mu.Lock()
-		stale := s.gen != gen
+		stale := s.cur != g
 		if !stale && errors.Is(err, proto.ErrSessionExpired) {
 			s.state, s.conn = stateClosed, nil
 		}
@@ -215,14 +232,16 @@ func (s *session) redial(gen int, id int64, passwd []byte, auths []proto.AuthPac
 			return
 		case err == nil: // connected first, then what the watches missed, as in Java
 			s.event(proto.StateSyncConnected)
-			s.restore(nc, auths)
-			s.attach(nc, gen, false)
+			s.restore(g, nc, auths)
+			s.attach(g, nc, false)
 			return
 		case errors.Is(err, proto.ErrSessionExpired):
 			s.event(proto.StateExpired)
 			return
 		}
-		if !s.sleep(gen, delay) {
+		select {
+		case <-time.After(delay):
+		case <-g.ctx.Done():
 			return
 		}
 	}
@@ -231,8 +250,8 @@ func (s *session) redial(gen int, id int64, passwd []byte, auths []proto.AuthPac
 // restore sends a resumed session's credentials and watches on its new
 // connection, before any command can: a watch whose znode changed while
 // the session was away fires at once, as the Java client's do.
-func (s *session) restore(c *client.Conn, auths []proto.AuthPacket) {
-	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+func (s *session) restore(g *generation, c *client.Conn, auths []proto.AuthPacket) {
+	ctx, cancel := context.WithTimeout(g.ctx, s.timeout)
 	defer cancel()
 	for _, a := range auths {
 		_ = c.AddAuth(ctx, a.Scheme, a.Auth)
@@ -243,21 +262,6 @@ func (s *session) restore(c *client.Conn, auths []proto.AuthPacket) {
 		s.mu.Unlock()
 		_ = c.SetWatches(ctx, s.watches.setWatches(last))
 	}
-}
-
-// sleep waits d unless the session generation moves on first.
-func (s *session) sleep(gen int, d time.Duration) bool {
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		time.Sleep(min(20*time.Millisecond, time.Until(deadline)))
-		s.mu.Lock()
-		stale := s.gen != gen
-		s.mu.Unlock()
-		if stale {
-			return false
-		}
-	}
-	return true
 }
 
 // Conn returns the live connection, connecting first if the session was
@@ -293,7 +297,7 @@ func (s *session) addAuth(ctx context.Context, scheme string, auth []byte) error
 	err = c.AddAuth(ctx, scheme, auth)
 	if codeOf(err) == proto.ErrAuthFailed {
 		s.mu.Lock()
-		s.gen++
+		s.newGen()
 		s.state, s.conn, s.authFailed = stateAuthFailed, nil, true
 		s.mu.Unlock()
 		c.Close()
@@ -312,7 +316,7 @@ func (s *session) addAuth(ctx context.Context, scheme string, auth []byte) error
 func (s *session) close(event bool) {
 	s.mu.Lock()
 	c := s.conn
-	s.gen++
+	s.newGen()
 	s.conn = nil
 	wasOpen := s.state == stateConnected || s.state == stateConnecting
 	if s.state != stateNotConnected {
