@@ -73,18 +73,18 @@ func Body(rec proto.Record) string {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteString(quote(p))
+			b.WriteString(Quote(p))
 		}
 		b.WriteString("}\n")
 		return b.String()
 	case *proto.SetACLTxn:
 		var b strings.Builder
-		b.WriteString(quote(r.Path) + ",v{")
+		b.WriteString(Quote(r.Path) + ",v{")
 		for i, a := range r.ACL {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			fmt.Fprintf(&b, "s{%d,s{%s,%s}}", a.Perms, quote(a.ID.Scheme), quote(a.ID.ID))
+			fmt.Fprintf(&b, "s{%d,s{%s,%s}}", a.Perms, Quote(a.ID.Scheme), Quote(a.ID.ID))
 		}
 		fmt.Fprintf(&b, "},%d\n", r.Version)
 		return b.String()
@@ -143,14 +143,15 @@ func aclList(acl []proto.ACL) string {
 	}
 	parts := make([]string, len(acl))
 	for i, a := range acl {
-		parts[i] = fmt.Sprintf("%d,s{%s,%s}\n", a.Perms, quote(a.ID.Scheme), quote(a.ID.ID))
+		parts[i] = fmt.Sprintf("%d,s{%s,%s}\n", a.Perms, Quote(a.ID.Scheme), Quote(a.ID.ID))
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
 }
 
-// quote is jute's ToStringOutputArchive string form: a leading quote and
-// the characters that would break its comma-and-brace syntax escaped.
-func quote(s string) string {
+// Quote is jute's ToStringOutputArchive string form (Utils.toCSVString),
+// how a record's toString prints a string: a leading quote and the
+// characters that would break its comma-and-brace syntax escaped.
+func Quote(s string) string {
 	var b strings.Builder
 	b.WriteByte('\'')
 	for _, r := range s {

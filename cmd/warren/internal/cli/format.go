@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/warrenzk/warren/core/proto"
+	"github.com/warrenzk/warren/core/txnfmt"
 )
 
 // javaDate is java.util.Date.toString's layout, in the local time zone.
@@ -30,32 +31,6 @@ func writeStat(w io.Writer, st proto.Stat) {
 // javaList is List.toString: "[a, b]".
 func javaList(items []string) string { return "[" + strings.Join(items, ", ") + "]" }
 
-// csvString is jute's Utils.toCSVString, how a record's toString prints a
-// string: a leading quote and a few characters escaped.
-func csvString(s string) string {
-	var b strings.Builder
-	b.WriteByte('\'')
-	for _, c := range s {
-		switch c {
-		case 0:
-			b.WriteString("%00")
-		case '\n':
-			b.WriteString("%0A")
-		case '\r':
-			b.WriteString("%0D")
-		case ',':
-			b.WriteString("%2C")
-		case '}':
-			b.WriteString("%7D")
-		case '%':
-			b.WriteString("%25")
-		default:
-			b.WriteRune(c)
-		}
-	}
-	return b.String()
-}
-
 // permString is ZKUtil.getPermString: the permission letters in the order
 // c, d, r, w, a.
 func permString(perms int32) string {
@@ -74,7 +49,7 @@ func permString(perms int32) string {
 // aclLine is how getAcl prints an entry: the Id record's toString (which
 // ends in a newline) then ": " and the permissions.
 func aclLine(a proto.ACL) string {
-	return csvString(a.ID.Scheme) + "," + csvString(a.ID.ID) + "\n: " + permString(a.Perms)
+	return txnfmt.Quote(a.ID.Scheme) + "," + txnfmt.Quote(a.ID.ID) + "\n: " + permString(a.Perms)
 }
 
 var stateNames = map[proto.KeeperState]string{
