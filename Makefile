@@ -40,11 +40,13 @@ fuzz:
 	done
 
 # Go benchmarks of the hot paths (codec, tree, watches, sessions, the log,
-# the request pipeline, recovery); not part of test. Compare two runs with
-# benchstat: make bench > old.txt; ...; make bench > new.txt.
-BENCHPKGS := ./core/proto ./core/tree ./core/watch ./core/session ./core/server ./core/client ./storage/wal ./storage/badger
+# the request pipeline, recovery); not part of test. To see what a change
+# does: make bench BENCHCOUNT=6 > old.txt, change, the same > new.txt, then
+# go run golang.org/x/perf/cmd/benchstat@latest old.txt new.txt.
+BENCHPKGS  := ./core/proto ./core/tree ./core/watch ./core/session ./core/server ./core/client ./storage/wal ./storage/badger
+BENCHCOUNT ?= 1
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 $(BENCHPKGS)
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) $(BENCHPKGS)
 
 # Warren against Apache ZooKeeper 3.8 (Debian package) side by side; not
 # part of test. BENCHVS_FLAGS="--rounds 2 --duration 3s --znodes 100000" for a
