@@ -50,19 +50,24 @@ func (x *index) slotOf(s *store, id nodeID) uint64 {
 	return x.hash(n.parent, s.nameBytes(n)) & uint64(len(x.slots)-1)
 }
 
-// insert adds id, whose record and entry are in place; its (parent, name)
-// must not be in the index yet.
-func (x *index) insert(s *store, id nodeID) {
+// insert adds id, whose record and entry are in place, unless a node with
+// the same parent and name is there already (false).
+func (x *index) insert(s *store, id nodeID) bool {
 	if (x.n+1)*4 > len(x.slots)*3 {
-		x.resize(s, len(x.slots)*2)
+		x.resize(s, len(x.slots)*2, id)
 	}
 	mask := uint64(len(x.slots) - 1)
-	i := x.slotOf(s, id)
-	for x.slots[i] != 0 {
-		i = (i + 1) & mask
+	n := s.at(id)
+	name := s.nameBytes(n)
+	i := x.hash(n.parent, name) & mask
+	for ; x.slots[i] != 0; i = (i + 1) & mask {
+		if o := s.at(x.slots[i]); o.parent == n.parent && string(s.nameBytes(o)) == string(name) {
+			return false
+		}
 	}
 	x.slots[i] = id
 	x.n++
+	return true
 }
 
 // remove takes id out, shifting later entries of its probe run back so
@@ -85,17 +90,19 @@ func (x *index) remove(s *store, id nodeID) {
 	x.slots[i] = 0
 	x.n--
 	if len(x.slots) > minIndexSlots && x.n*8 < len(x.slots) {
-		x.resize(s, len(x.slots)/2)
+		x.resize(s, len(x.slots)/2, id)
 	}
 }
 
-func (x *index) resize(s *store, size int) {
-	old := x.slots
-	defer freeOffHeap(asBytes(old))
+// resize rehashes every znode but skip (being inserted or removed) into
+// size slots. It goes by id, not by old slot: records, and mostly entries,
+// are then read in memory order.
+func (x *index) resize(s *store, size int, skip nodeID) {
+	freeOffHeap(asBytes(x.slots))
 	x.slots = offHeapSlice[nodeID](size)
 	mask := uint64(size - 1)
-	for _, id := range old {
-		if id != 0 {
+	for id := nodeID(1); id < s.next; id++ {
+		if n := s.at(id); id != skip && n.slab != noSlab && n.parent != 0 {
 			i := x.slotOf(s, id)
 			for x.slots[i] != 0 {
 				i = (i + 1) & mask

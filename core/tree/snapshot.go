@@ -128,7 +128,7 @@ func (t *Tree) load(last *lastParent, path string, data []byte, acl int64, st *p
 		if t.root != 0 {
 			return errors.New("second root")
 		}
-		t.root = t.s.add(0, acl, "", data)
+		t.root, _ = t.s.add(0, acl, "", data)
 		t.s.at(t.root).stat = *st
 		t.dataSize += int64(1 + 2*len(data)) // under "/" and ""
 		return nil
@@ -145,10 +145,10 @@ func (t *Tree) load(last *lastParent, path string, data []byte, acl int64, st *p
 	if parent == 0 {
 		return fmt.Errorf("parent %q not loaded yet", parentPath)
 	}
-	if t.s.index.find(t.s, parent, name) != 0 {
-		return errors.New("duplicate path")
+	id, ok := t.s.add(parent, acl, name, data)
+	if !ok {
+		return errors.New("duplicate path") // the tree is dropped: no need to undo the add
 	}
-	id := t.s.add(parent, acl, name, data)
 	t.s.at(id).stat = *st
 	t.s.link(parent, id)
 	t.dataSize += int64(len(path) + len(data))

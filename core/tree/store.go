@@ -121,9 +121,10 @@ func (s *store) at(id nodeID) *node {
 
 // add stores a znode with the given ACL id, name and data under parent (0
 // for the root) and returns its id; the caller links it into the parent's
-// kidList and fills in the stat.
-func (s *store) add(parent nodeID, acl int64, name string, data []byte) nodeID {
-	var id nodeID
+// kidList and fills in the stat. ok is false if parent has a child of that
+// name already: the new znode is then stored but not indexed, and the
+// store is no longer consistent (Load, which finds out this way, drops it).
+func (s *store) add(parent nodeID, acl int64, name string, data []byte) (id nodeID, ok bool) {
 	if n := len(s.free); n > 0 {
 		id, s.free = s.free[n-1], s.free[:n-1]
 	} else {
@@ -138,9 +139,9 @@ func (s *store) add(parent nodeID, acl int64, name string, data []byte) nodeID {
 	n.slab, n.off = put(s, id, acl, name, data)
 	s.count++
 	if parent != 0 {
-		s.index.insert(s, id)
+		return id, s.index.insert(s, id)
 	}
-	return id
+	return id, true
 }
 
 // remove forgets znode id, which has no children. Its id and entry may be

@@ -63,7 +63,7 @@ type Tree struct {
 // version -1, so its aversion is -1.
 func New(opts Options) *Tree {
 	t := newEmpty(opts)
-	t.root = t.s.add(0, openACLID, "", []byte{})
+	t.root, _ = t.s.add(0, openACLID, "", []byte{})
 	proc := t.attach(t.root, openACLID, "zookeeper", []byte{})
 	t.attach(proc, openACLID, "quota", []byte{})
 	cfg := t.attach(proc, t.acls.intern(proto.ReadACLUnsafe), "config", []byte{})
@@ -91,7 +91,7 @@ func newEmpty(opts Options) *Tree {
 // stats under parent, and returns it; no stat changes.
 func (t *Tree) attach(parent nodeID, acl int64, name string, data []byte) nodeID {
 	t.preserve(parent)
-	id := t.s.add(parent, acl, name, data)
+	id, _ := t.s.add(parent, acl, name, data) // the callers checked it is new
 	t.s.link(parent, id)
 	return id
 }
