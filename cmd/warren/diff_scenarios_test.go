@@ -27,6 +27,7 @@ var diffScenarios = []scenario{
 	{name: "watches", run: scenarioWatches},
 	{name: "watches-gozk", run: scenarioWatchesGoZK},
 	{name: "watches-persistent", run: scenarioPersistentWatches, known: watchModeDiffs},
+	{name: "persistent-then-recursive", run: scenarioPersistentThenRecursive},
 	{name: "addwatch-bad-mode", run: scenarioAddWatchBadMode},
 	{name: "watch-events-need-read", run: scenarioWatchEventsNeedRead},
 	{name: "watch-modes-one-path", run: scenarioWatchModesOnePath, known: []knownDiff{{

@@ -280,3 +280,38 @@ func scenarioAddWatchBadMode(e *env) {
 		e.log("addWatch mode %d: %s", mode, c.outcome(opAddWatch, pathMode("/", mode)))
 	}
 }
+
+// scenarioPersistentThenRecursive: a persistent watch added, removed
+// (removeWatches type Any, as zkCli's removewatches sends it) and a
+// recursive watch added on the same path by the same connection. The
+// removal takes the persistent mode away in both servers, so the recursive
+// watch alone fires: the changes below the path, and no
+// NodeChildrenChanged. (zkCli.sh 3.8 shows NodeChildrenChanged for the same
+// commands, because its addWatch keeps the -m of an earlier addWatch: see
+// docs/tools.md.)
+func scenarioPersistentThenRecursive(e *env) {
+	m := e.zk("mutator")
+	e.create(m, e.root, "", 0, nil)
+	w := e.raw("watcher")
+	for _, c := range []struct {
+		what string
+		op   int32
+		body []byte
+	}{
+		{"addWatch persistent", opAddWatch, pathMode(e.root, 0)},
+		{"removeWatches any", opRemoveWatches, pathMode(e.root, 3)},
+		{"addWatch recursive", opAddWatch, pathMode(e.root, 1)},
+	} {
+		e.log("%s: %s", c.what, w.outcome(c.op, c.body))
+	}
+	w.barrier()
+	e.logEvents(w, "after the watches were set")
+	e.create(m, e.p("/c"), "", 0, nil)
+	e.set(m, e.p("/c"), "x", -1)
+	e.create(m, e.p("/c/d"), "", 0, nil)
+	e.set(m, e.root, "y", -1)
+	e.del(m, e.p("/c/d"), -1)
+	e.del(m, e.p("/c"), -1)
+	w.barrier()
+	e.logEvents(w, "after changes below the path")
+}
