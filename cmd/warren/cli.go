@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"golang.org/x/term"
@@ -51,6 +52,7 @@ func cliMain(args []string, stdin *os.File, stdout, stderr io.Writer) (int, erro
 	}
 	cfg.Timeout = time.Duration(*timeout) * time.Millisecond
 	cfg.Stdout, cfg.Stderr = stdout, stderr
+	cfg.Version = cliVersion()
 	sh := cli.New(cfg)
 	if fs.NArg() > 0 {
 		return sh.RunOnce(fs.Args()), nil
@@ -63,4 +65,25 @@ func cliMain(args []string, stdin *os.File, stdout, stderr io.Writer) (int, erro
 		history = filepath.Join(home, ".warren_cli_history")
 	}
 	return sh.RunTerminal(stdin, history)
+}
+
+// cliVersion is what `version` prints in warren cli, in the form of
+// ZooKeeper's Version.getFullVersion: "0.1.0-<commit>, built on
+// 2026-11-22 20:55 UTC", from the version set at build time and the VCS
+// stamp Go's build records (without it: the version alone and "unknown").
+func cliVersion() string {
+	v, built := version, "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, st := range bi.Settings {
+			switch st.Key {
+			case "vcs.revision":
+				v += "-" + st.Value
+			case "vcs.time":
+				if t, err := time.Parse(time.RFC3339, st.Value); err == nil {
+					built = t.UTC().Format("2006-01-02 15:04 UTC")
+				}
+			}
+		}
+	}
+	return v + ", built on " + built
 }

@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -41,19 +43,29 @@ func TestParseArgs(t *testing.T) {
 		words   string
 		flags   flags
 		args    []string
-		opts    map[byte]string
+		opts    map[string]string
 		wantErr string
 	}{
-		{"ls -s -w /a", "swR", []string{"ls", "/a"}, map[byte]string{'s': "", 'w': ""}, ""},
-		{"ls -sw /a", "swR", []string{"ls", "/a"}, map[byte]string{'s': "", 'w': ""}, ""},
-		{"ls /a -R", "swR", []string{"ls", "/a"}, map[byte]string{'R': ""}, ""},
-		{"set -v 3 /a x", "sv:", []string{"set", "/a", "x"}, map[byte]string{'v': "3"}, ""},
-		{"set -v3 /a x", "sv:", []string{"set", "/a", "x"}, map[byte]string{'v': "3"}, ""},
-		{"set -v -1 /a x", "sv:", []string{"set", "/a", "x"}, map[byte]string{'v': "-1"}, ""},
-		{"set /a -- -x", "sv:", []string{"set", "/a", "-x"}, map[byte]string{}, ""},
+		{"ls -s -w /a", "swR", []string{"ls", "/a"}, map[string]string{"s": "", "w": ""}, ""},
+		{"ls -sw /a", "swR", []string{"ls", "/a"}, map[string]string{"s": "", "w": ""}, ""},
+		{"ls /a -R", "swR", []string{"ls", "/a"}, map[string]string{"R": ""}, ""},
+		{"set -v 3 /a x", "sv:", []string{"set", "/a", "x"}, map[string]string{"v": "3"}, ""},
+		{"set -v3 /a x", "sv:", []string{"set", "/a", "x"}, map[string]string{"v": "3"}, ""},
+		{"set -v -1 /a x", "sv:", []string{"set", "/a", "x"}, map[string]string{"v": "-1"}, ""},
+		{"set /a -- -x", "sv:", []string{"set", "/a", "-x"}, map[string]string{}, ""},
 		{"ls -x /a", "swR", nil, nil, "org.apache.commons.cli.UnrecognizedOptionException: Unrecognized option: -x"},
 		{"set /a x -v", "sv:", nil, nil, "org.apache.commons.cli.MissingArgumentException: Missing argument for option: v"},
 		{"set -v -s /a x", "sv:", nil, nil, "org.apache.commons.cli.MissingArgumentException: Missing argument for option: v"},
+		{"set -v 1 -v 2 /a x", "sv:", []string{"set", "/a", "x"}, map[string]string{"v": "1"}, ""}, // the first value, as commons-cli
+		{"reconfig -file f -s -v=a", "sv:(file):(add):", []string{"reconfig"}, map[string]string{"file": "f", "s": "", "v": "a"}, ""},
+		{"reconfig -add 1=h:1:2;3", "sv:(file):(add):", []string{"reconfig"}, map[string]string{"add": "1=h:1:2;3"}, ""},
+		{"reconfig -sv10", "sv:(file):(add):", []string{"reconfig"}, map[string]string{"s": "", "v": "10"}, ""},
+		{"reconfig -fil x", "sv:(file):(add):", nil, nil, "org.apache.commons.cli.UnrecognizedOptionException: Unrecognized option: -fil"},
+		{"reconfig -file", "sv:(file):(add):", nil, nil, "org.apache.commons.cli.MissingArgumentException: Missing argument for option: file"},
+		{"setquota -n 3 -n 4 /a", "[n:b:N:B:]", []string{"setquota", "/a"}, map[string]string{"n": "3"}, ""},
+		{"setquota -N 1 -B 2 /a", "[n:b:N:B:]", nil, nil, "org.apache.commons.cli.AlreadySelectedException: The option 'B' was specified but an option from this group has already been selected: 'N'"},
+		{"delquota -nb /a", "[nbNB]", nil, nil, "org.apache.commons.cli.AlreadySelectedException: The option 'b' was specified but an option from this group has already been selected: 'n'"},
+		{"delquota -x -n -b /a", "[nbNB]", nil, nil, "org.apache.commons.cli.UnrecognizedOptionException: Unrecognized option: -x"},
 	} {
 		p, err := parseArgs(strings.Fields(tc.words), tc.flags)
 		if tc.wantErr != "" {
@@ -68,7 +80,7 @@ func TestParseArgs(t *testing.T) {
 		}
 		for k, v := range tc.opts {
 			if p.opts[k] != v {
-				t.Errorf("parseArgs(%q): -%c = %q, want %q", tc.words, k, p.opts[k], v)
+				t.Errorf("parseArgs(%q): -%s = %q, want %q", tc.words, k, p.opts[k], v)
 			}
 		}
 	}
@@ -204,7 +216,7 @@ func TestWatchTable(t *testing.T) {
 func TestOfflineShell(t *testing.T) {
 	run := func(words ...string) (string, int) {
 		var out bytes.Buffer
-		s := New(Config{Server: "127.0.0.1:1", Timeout: time.Second, Stdout: &out, Stderr: &out})
+		s := New(Config{Server: "127.0.0.1:1", Timeout: time.Second, Stdout: &out, Stderr: &out, Version: "9.9.9-abc, built on unknown"})
 		code := s.RunOnce(words)
 		return out.String(), code
 	}
@@ -223,6 +235,24 @@ func TestOfflineShell(t *testing.T) {
 		{[]string{"create", "-t", "0", "/x"}, 1, "ttl must be positive and cannot be larger than: 1099511627775"},
 		{[]string{"deleteall", "/x", "-b", "y"}, 1, "-b argument must be an int value"},
 		{[]string{"sync", "/"}, 0, "Sync has failed. rc=-4"},
+		{[]string{"version"}, 0, "ZooKeeper CLI version: 9.9.9-abc, built on unknown"},
+		{[]string{"version", "x"}, 1, "version"},
+		{[]string{"setquota"}, 1, quotaGroupMissing},
+		{[]string{"setquota", "/x"}, 1, quotaGroupMissing},
+		{[]string{"setquota", "-n", "5"}, 1, "setquota -n|-b|-N|-B val path"},
+		{[]string{"setquota", "-n", "0", "/x"}, 0, "the num quota must be greater than zero"},
+		{[]string{"setquota", "-N", "3000000000", "/x"}, 0, "NumberFormatException happens when parsing the option value"},
+		{[]string{"setquota", "-B", "-1", "/x"}, 0, "the bytes quota must be greater than or equal to zero"},
+		{[]string{"setquota", "-b", "1k", "/x"}, 0, "NumberFormatException happens when parsing the option value"},
+		{[]string{"setquota", "-n", "5", "/zookeeper/quotas"}, 0, "cannot set a quota under the path: /zookeeper/quota"},
+		{[]string{"delquota"}, 1, "delquota [-n|-b|-N|-B] path"},
+		{[]string{"listquota"}, 1, "listquota path"},
+		{[]string{"reconfig", "-s"}, 1, "reconfig " + reconfigUsage},
+		{[]string{"reconfig", "-v", "xyz", "-remove", "3"}, 1, "-v must be followed by a long (configuration version)"},
+		{[]string{"reconfig", "-members", "1=a", "-remove", "3"}, 1, "Can't use -file or -members together with -add or -remove (mixing incremental and non-incremental modes is not allowed)"},
+		{[]string{"reconfig", "-file", "f", "-members", "1=a"}, 1, "Can't use -file and -members together (conflicting non-incremental modes)"},
+		{[]string{"reconfig", "-file", "/nonexistent"}, 1, "Error processing /nonexistent/nonexistent (No such file or directory)"},
+		{[]string{"reconfig", "-remove", "3"}, 1, "KeeperErrorCode = ConnectionLoss"},
 	} {
 		out, code := run(tc.words...)
 		lines := strings.Split(strings.TrimSpace(out), "\n")
@@ -241,5 +271,44 @@ func TestOfflineShell(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "Command index out of range") || code != 1 {
 		t.Errorf("script: exit %d, output:\n%s", code, out.String())
+	}
+}
+
+func TestStats(t *testing.T) {
+	for in, want := range map[string]string{
+		"count=5,bytes=-1=;byteHardLimit=-1;countHardLimit=-1": "count=5,bytes=-1=;byteHardLimit=-1;countHardLimit=-1",
+		"count=2,bytes=0":              "count=2,bytes=0",
+		"bytes=7;countHardLimit=3":     "count=-1,bytes=7=;countHardLimit=3",
+		"count=,bytes=4=":              "count=-1,bytes=4",
+		"":                             "count=-1,bytes=-1",
+		"count=1;;bytes=2,,zeta=1,a=2": "count=1,bytes=2=;a=2;zeta=1",
+	} {
+		if got := parseStats([]byte(in)).String(); got != want {
+			t.Errorf("parseStats(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestReconfigRequest(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "dyn.cfg")
+	if err := os.WriteFile(cfg, []byte("# members\nserver.1=A:2888:3888;2181\n\nserver.2 = b:2888:3888;2181\nversion=100000000\nother=x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		words string
+		want  proto.ReconfigRequest
+	}{
+		{"reconfig -add 4=Host:1:2;3 -remove 1,2", proto.ReconfigRequest{JoiningServers: "4=host:1:2;3", LeavingServers: "1,2", CurConfigID: -1}},
+		{"reconfig -s -v 1f -members 1=A:1:2;3", proto.ReconfigRequest{NewMembers: "1=a:1:2;3", CurConfigID: 0x1f}},
+		{"reconfig -file " + cfg, proto.ReconfigRequest{NewMembers: "server.1=A:2888:3888;2181\nserver.2=b:2888:3888;2181\nversion=100000000", CurConfigID: -1}},
+	} {
+		p, err := parseArgs(strings.Fields(tc.words), lookup("reconfig").flags)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.words, err)
+		}
+		req, err := reconfigRequest(p)
+		if err != nil || *req != tc.want {
+			t.Errorf("%s: %+v, %v; want %+v", tc.words, req, err, tc.want)
+		}
 	}
 }

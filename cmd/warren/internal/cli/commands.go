@@ -23,8 +23,7 @@ type command struct {
 var errUsage = errors.New("usage")
 
 // commandList holds the commands, sorted as Java sorts their names, with
-// ZooKeeper 3.8.0's usage texts; zkCli's quota, reconfig and version
-// commands are not here. commands indexes it by name. Both are filled by
+// ZooKeeper 3.8.0's usage texts. commands indexes it by name. Both are filled by
 // init, since commands refer to them (redo runs a command).
 var (
 	commandList []*command
@@ -41,20 +40,26 @@ func init() {
 		{name: "create", usage: "[-s] [-e] [-c] [-t ttl] path [data] [acl]", flags: "esct:", minArgs: 2, run: (*Shell).create},
 		{name: "delete", usage: "[-v version] path", flags: "v:", minArgs: 2, run: (*Shell).delete},
 		{name: "deleteall", usage: "path [-b batch size]", flags: "b:", minArgs: 2, run: (*Shell).deleteAll},
+		{name: "delquota", usage: "[-n|-b|-N|-B] path", flags: "[nbNB]", minArgs: 2, run: (*Shell).delQuota},
 		{name: "get", usage: "[-s] [-w] path", flags: "sw", minArgs: 2, run: (*Shell).get},
 		{name: "getAcl", usage: "[-s] path", flags: "s", minArgs: 2, run: (*Shell).getACL},
 		{name: "getAllChildrenNumber", usage: "path", run: (*Shell).allChildrenNumber},
 		{name: "getEphemerals", usage: "path", run: (*Shell).ephemerals},
 		{name: "history", builtin: true, run: (*Shell).historyCmd},
+		{name: "listquota", usage: "path", minArgs: 2, run: (*Shell).listQuota},
 		{name: "ls", usage: "[-s] [-w] [-R] path", flags: "swR", run: (*Shell).ls},
 		{name: "printwatches", usage: "on|off", builtin: true, run: (*Shell).printWatchesCmd},
 		{name: "quit", builtin: true, run: (*Shell).quitCmd},
+		{name: "reconfig", usage: reconfigUsage, flags: "sv:(file):(members):(add):(remove):", run: (*Shell).reconfig},
 		{name: "redo", usage: "cmdno", builtin: true, run: (*Shell).redo},
 		{name: "removewatches", usage: "path [-c|-d|-a] [-l]", flags: "cdal", minArgs: 2, run: (*Shell).removeWatches},
 		{name: "set", usage: "[-s] [-v version] path data", flags: "sv:", minArgs: 3, run: (*Shell).set},
 		{name: "setAcl", usage: "[-s] [-v version] [-R] path acl", flags: "sv:R", minArgs: 3, run: (*Shell).setACL},
+		// setquota checks its required option before its arguments.
+		{name: "setquota", usage: "-n|-b|-N|-B val path", flags: "[n:b:N:B:]", run: (*Shell).setQuota},
 		{name: "stat", usage: "[-w] path", flags: "w", minArgs: 2, run: (*Shell).stat},
 		{name: "sync", usage: "path", minArgs: 2, run: (*Shell).sync},
+		{name: "version", run: (*Shell).version},
 		{name: "whoami", run: (*Shell).whoAmI},
 	}
 	for _, c := range commandList {
@@ -115,4 +120,14 @@ func (s *Shell) execute(words []string) error {
 		return err
 	}
 	return errorf("%s", c.usageLine())
+}
+
+// version prints the version, as zkCli prints its own
+// (Version.getFullVersion).
+func (s *Shell) version(p *parsed) error {
+	if len(p.args) > 1 {
+		return errUsage
+	}
+	fmt.Fprintln(s.out, "ZooKeeper CLI version: "+s.cfg.Version)
+	return nil
 }

@@ -27,6 +27,10 @@ type Config struct {
 	Timeout time.Duration
 	// ReadOnly asks for a read-only session (zkCli's -r).
 	ReadOnly bool
+	// Version is what the version command prints after "ZooKeeper CLI
+	// version: ", as zkCli prints Version.getFullVersion ("3.8.0-<commit>,
+	// built on <date>").
+	Version string
 	// Stdout and Stderr receive what zkCli prints on each.
 	Stdout, Stderr io.Writer
 }

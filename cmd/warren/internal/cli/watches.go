@@ -127,7 +127,7 @@ func (s *Shell) addWatch(p *parsed) error {
 		return errUsage
 	}
 	mode, kind := proto.AddWatchPersistentRecursive, watchRecursive
-	if m, ok := p.opts['m']; ok {
+	if m, ok := p.value("m"); ok {
 		switch strings.ToUpper(m) {
 		case "PERSISTENT":
 			mode, kind = proto.AddWatchPersistent, watchPersistent

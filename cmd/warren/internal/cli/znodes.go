@@ -202,7 +202,7 @@ func clientConfig(cfg string) string {
 
 // intOption parses the value of an int flag (-v, -b).
 func intOption(p *parsed, flag byte, def int) (int, error) {
-	v, ok := p.opts[flag]
+	v, ok := p.value(string(flag))
 	if !ok {
 		return def, nil
 	}
@@ -239,7 +239,7 @@ func (s *Shell) create(p *parsed) error {
 	var ttl int64
 	if hasTTL {
 		var err error
-		if ttl, err = strconv.ParseInt(p.opts['t'], 10, 64); err != nil {
+		if ttl, err = strconv.ParseInt(p.opts["t"], 10, 64); err != nil {
 			return errorf("-t argument must be a long value")
 		}
 		switch {
