@@ -293,17 +293,9 @@ func scenarioPersistentThenRecursive(e *env) {
 	m := e.zk("mutator")
 	e.create(m, e.root, "", 0, nil)
 	w := e.raw("watcher")
-	for _, c := range []struct {
-		what string
-		op   int32
-		body []byte
-	}{
-		{"addWatch persistent", opAddWatch, pathMode(e.root, 0)},
-		{"removeWatches any", opRemoveWatches, pathMode(e.root, 3)},
-		{"addWatch recursive", opAddWatch, pathMode(e.root, 1)},
-	} {
-		e.log("%s: %s", c.what, w.outcome(c.op, c.body))
-	}
+	e.log("addWatch persistent: %s", w.outcome(opAddWatch, pathMode(e.root, 0)))
+	e.log("removeWatches any: %s", w.outcome(opRemoveWatches, pathMode(e.root, 3)))
+	e.log("addWatch recursive: %s", w.outcome(opAddWatch, pathMode(e.root, 1)))
 	w.barrier()
 	e.logEvents(w, "after the watches were set")
 	e.create(m, e.p("/c"), "", 0, nil)
