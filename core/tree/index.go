@@ -6,8 +6,7 @@ import (
 )
 
 // index finds a znode by its parent's id and its name: an open-addressing
-// hash table of node ids with linear probing, four bytes a slot, off the
-// heap. Names are not kept here; a probe compares the candidate's
+// hash table of node ids with linear probing, four bytes a slot. Names are not kept here; a probe compares the candidate's
 // record and entry.
 type index struct {
 	slots []nodeID // 0 is an empty slot; len is a power of two
@@ -17,8 +16,8 @@ type index struct {
 
 const minIndexSlots = 64
 
-func (x *index) init() {
-	x.slots = offHeapSlice[nodeID](minIndexSlots)
+func (x *index) init(s *store) {
+	x.slots = allocSlice[nodeID](s, minIndexSlots)
 	x.seed = maphash.MakeSeed()
 }
 
@@ -98,8 +97,8 @@ func (x *index) remove(s *store, id nodeID) {
 // size slots. It goes by id, not by old slot: records, and mostly entries,
 // are then read in memory order.
 func (x *index) resize(s *store, size int, skip nodeID) {
-	freeOffHeap(asBytes(x.slots))
-	x.slots = offHeapSlice[nodeID](size)
+	s.release(asBytes(x.slots))
+	x.slots = allocSlice[nodeID](s, size)
 	mask := uint64(size - 1)
 	for id := nodeID(1); id < s.next; id++ {
 		if n := s.at(id); id != skip && n.slab != noSlab && n.parent != 0 {

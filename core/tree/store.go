@@ -9,11 +9,11 @@ import (
 
 // The tree keeps its znodes in a store built to hold millions of them in
 // little more memory than their data and stats (issue 6): no heap object
-// per znode, no pointer the garbage collector has to follow, and the bulk
-// of it (records, entries, index) outside the Go heap (offHeap), so that
-// the collector's headroom (GOGC) is a share of the server's working
-// memory, not of the tree. Nothing outside the tree's lock may keep a
-// slice of that memory: readers get copies.
+// per znode, no pointer the garbage collector has to follow, and, once the
+// tree is big, the bulk of it (records, entries, index) outside the Go
+// heap (offHeap), so that the collector's headroom (GOGC) is a share of
+// the server's working memory, not of the tree. Nothing outside the
+// tree's lock may keep a slice of that memory: readers get copies.
 //
 //   - Each znode is a fixed-size record (node) in chunks of chunkLen,
 //     named by a nodeID; ids of deleted znodes are reused.
@@ -40,12 +40,22 @@ type node struct {
 }
 
 const (
-	chunkShift = 12
+	chunkShift = 10
 	chunkLen   = 1 << chunkShift // records per chunk
 
-	// slabSize is the capacity of a shared slab; a larger entry gets a
-	// slab of its own.
+	// A shared slab holds from minSlab to slabSize bytes, an eighth of
+	// the store's memory; a larger entry gets a slab of its own.
+	minSlab  = 16 << 10
 	slabSize = 1 << 20
+
+	// offHeapAfter is how big a store grows on the Go heap. Below it, a
+	// tree is memory like any other, which the collector frees when the
+	// tree is garbage (a process may make many small trees: tests,
+	// tools); above it, new memory is mapped outside the heap, and
+	// unmapped by the store or by the cleanup that runs once its tree is
+	// garbage. The collector cannot see mapped memory, so garbage trees
+	// that had mapped much would otherwise pile up between collections.
+	offHeapAfter = 8 << 20
 
 	// An entry is the node's id (uint32), the name's length (uvarint) and
 	// the name, which lookups read most, then the ACL id (varint) and the
@@ -80,36 +90,56 @@ type store struct {
 	index    index
 	kids     []kidList // [0] is unused
 	freeKids []uint32
+
+	size   int              // bytes of records, slabs and index
+	mapped map[*byte][]byte // the memory of those mapped off the heap, by address
 }
 
 func newStore() *store {
-	s := &store{next: 1, kids: make([]kidList, 1)}
-	s.slabs = []slab{{b: offHeap(slabSize)}}
-	s.index.init()
+	s := &store{next: 1, kids: make([]kidList, 1), mapped: map[*byte][]byte{}}
+	s.slabs = []slab{{b: s.alloc(minSlab)}}
+	s.index.init(s)
 	return s
 }
 
-// unmap unmaps the store's memory; it is called once the tree is garbage.
-func (s *store) unmap() {
-	for _, c := range s.chunks {
-		freeOffHeap(asBytes(c))
+// alloc returns n zeroed bytes (length 0, capacity n), on the heap or
+// mapped (see offHeapAfter).
+func (s *store) alloc(n int) []byte {
+	s.size += n
+	if s.size <= offHeapAfter {
+		return make([]byte, 0, n)
 	}
-	for _, sl := range s.slabs {
-		if cap(sl.b) > 0 {
-			freeOffHeap(sl.b)
-		}
-	}
-	freeOffHeap(asBytes(s.index.slots))
+	b := offHeap(n)
+	s.mapped[unsafe.SliceData(b)] = b
+	return b
 }
 
-// offHeapSlice returns n zero values of T, which must hold no pointers,
-// outside the Go heap.
-func offHeapSlice[T any](n int) []T {
-	b := offHeap(n * int(unsafe.Sizeof(*new(T))))
+// release gives back memory from alloc. Nothing may use it afterwards.
+func (s *store) release(b []byte) {
+	s.size -= cap(b)
+	p := unsafe.SliceData(b)
+	if m, ok := s.mapped[p]; ok {
+		delete(s.mapped, p)
+		freeOffHeap(m)
+	}
+}
+
+// unmap unmaps the store's mapped memory; it is called once the tree is
+// garbage.
+func (s *store) unmap() {
+	for _, b := range s.mapped {
+		freeOffHeap(b)
+	}
+}
+
+// allocSlice returns n zero values of T, which must hold no pointers,
+// from alloc.
+func allocSlice[T any](s *store, n int) []T {
+	b := s.alloc(n * int(unsafe.Sizeof(*new(T))))
 	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(b))), n)
 }
 
-// asBytes is the memory of a slice from offHeapSlice, for freeOffHeap.
+// asBytes is the memory of a slice from allocSlice, for release.
 func asBytes[T any](v []T) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), cap(v)*int(unsafe.Sizeof(*new(T))))
 }
@@ -131,7 +161,7 @@ func (s *store) add(parent nodeID, acl int64, name string, data []byte) (id node
 		id = s.next
 		s.next++
 		if int(id>>chunkShift) == len(s.chunks) {
-			s.chunks = append(s.chunks, offHeapSlice[node](chunkLen))
+			s.chunks = append(s.chunks, allocSlice[node](s, chunkLen))
 		}
 	}
 	n := s.at(id)
@@ -295,12 +325,12 @@ func (s *store) room(size int) (si, left uint32) {
 		return s.cur, noSlab
 	}
 	left = s.cur
-	s.cur = s.newSlab(slabSize)
+	s.cur = s.newSlab(max(size, min(slabSize, max(minSlab, s.size/8))))
 	return s.cur, left
 }
 
 func (s *store) newSlab(capacity int) uint32 {
-	sl := slab{b: offHeap(capacity)}
+	sl := slab{b: s.alloc(capacity)}
 	if n := len(s.freeSlabs); n > 0 {
 		si := s.freeSlabs[n-1]
 		s.freeSlabs = s.freeSlabs[:n-1]
@@ -333,6 +363,6 @@ func (s *store) maybeCompact(si uint32) {
 		}
 		off += uint32(e.size)
 	}
-	freeOffHeap(sl.b)
+	s.release(sl.b)
 	s.freeSlabs = append(s.freeSlabs, si)
 }
