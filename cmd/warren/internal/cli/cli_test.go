@@ -252,6 +252,7 @@ func TestOfflineShell(t *testing.T) {
 		{[]string{"reconfig", "-members", "1=a", "-remove", "3"}, 1, "Can't use -file or -members together with -add or -remove (mixing incremental and non-incremental modes is not allowed)"},
 		{[]string{"reconfig", "-file", "f", "-members", "1=a"}, 1, "Can't use -file and -members together (conflicting non-incremental modes)"},
 		{[]string{"reconfig", "-file", "/nonexistent"}, 1, "Error processing /nonexistent/nonexistent (No such file or directory)"},
+		{[]string{"reconfig", "-file", "/"}, 1, "Error processing // (Is a directory)"},
 		{[]string{"reconfig", "-remove", "3"}, 1, "KeeperErrorCode = ConnectionLoss"},
 	} {
 		out, code := run(tc.words...)
@@ -291,8 +292,19 @@ func TestStats(t *testing.T) {
 
 func TestReconfigRequest(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "dyn.cfg")
-	if err := os.WriteFile(cfg, []byte("# members\nserver.1=A:2888:3888;2181\n\nserver.2 = b:2888:3888;2181\nversion=100000000\nother=x\n"), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte("# members\nserver.1=A:2888:3888;2181\n\n  server.2 = b:2888:3888;2181\n! a comment\nversion:100000000\n"), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	other := filepath.Join(t.TempDir(), "other.cfg")
+	if err := os.WriteFile(other, []byte("server.1=a:1:2;3\nfoo=bar\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := parseArgs([]string{"reconfig", "-file", other}, lookup("reconfig").flags)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reconfigRequest(p); err == nil || err.Error() != "Error processing "+other+"Unrecognised parameter: foo" {
+		t.Errorf("reconfig -file with an unknown key: %v", err)
 	}
 	for _, tc := range []struct {
 		words string

@@ -51,7 +51,9 @@ func reconfigRequest(p *parsed) (*proto.ReconfigRequest, error) {
 		if err != nil {
 			return nil, errorf("Error processing %s%s", file, javaIOMessage(file, err))
 		}
-		req.NewMembers = membersOf(cfg)
+		if req.NewMembers, err = membersOf(cfg); err != nil {
+			return nil, errorf("Error processing %s%s", file, err)
+		}
 	}
 	return req, nil
 }
@@ -67,21 +69,35 @@ func javaIOMessage(path string, err error) string {
 	return path + " (" + strings.ToUpper(msg[:1]) + msg[1:] + ")"
 }
 
-// membersOf is the membership of a dynamic config file: its server.N and
-// version lines, as key=value lines.
-func membersOf(cfg []byte) string {
+// membersOf is the membership of a dynamic config file, read as Java reads
+// a properties file: its server.N and version lines, as key=value lines.
+// A key that is none of these, nor a hierarchical quorum's group or
+// weight, is refused as QuorumPeerConfig.parseDynamicConfig refuses it.
+func membersOf(cfg []byte) (string, error) {
 	var b strings.Builder
 	sc := bufio.NewScanner(bytes.NewReader(cfg))
 	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		k, v, ok := strings.Cut(line, "=")
-		k = strings.TrimSpace(k)
-		if !ok || !strings.HasPrefix(k, "server.") && k != "version" {
+		line := strings.TrimLeft(sc.Text(), " \t\f")
+		if line == "" || line[0] == '#' || line[0] == '!' {
 			continue
 		}
-		fmt.Fprintf(&b, "%s=%s\n", k, strings.TrimSpace(v))
+		end := strings.IndexAny(line, "=: \t\f")
+		if end < 0 {
+			end = len(line)
+		}
+		k, v := line[:end], strings.TrimLeft(line[end:], " \t\f")
+		if v != "" && (v[0] == '=' || v[0] == ':') {
+			v = strings.TrimLeft(v[1:], " \t\f")
+		}
+		switch {
+		case strings.HasPrefix(k, "group") || strings.HasPrefix(k, "weight"):
+		case strings.HasPrefix(k, "server.") || k == "version":
+			fmt.Fprintf(&b, "%s=%s\n", k, strings.TrimSpace(v))
+		default:
+			return "", fmt.Errorf("Unrecognised parameter: %s", k)
+		}
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	return strings.TrimSuffix(b.String(), "\n"), nil
 }
 
 // reconfig asks the ensemble to change its membership and prints the
