@@ -28,7 +28,8 @@ import (
 )
 
 // cliScript is fed to warren cli (and zkCli.sh) on stdin; ROOT and SERVER
-// are replaced by the run's root znode and the server's address.
+// are replaced by the run's root znode and the server's address, GOODCFG
+// and BADCFG by dynamic config files, one with a key reconfig refuses.
 const cliScript = `create ROOT
 create ROOT/x data
 get ROOT/x
@@ -133,6 +134,8 @@ reconfig -s -v 10 -add 4=127.0.0.1:2888:3888;2181
 reconfig -members 1=x -add 2
 reconfig -v zz -remove 3
 reconfig -file /nonexistent-warren-cli
+reconfig -file GOODCFG
+reconfig -file BADCFG
 deleteall ROOT
 ls ROOT
 `
@@ -211,8 +214,14 @@ func TestCli(t *testing.T) {
 		{"delete", "ROOT"},
 	}
 	home := t.TempDir()
+	good, bad := filepath.Join(home, "good.cfg"), filepath.Join(home, "bad.cfg")
+	for path, cfg := range map[string]string{good: "server.1=127.0.0.1:2888:3888;2181\n", bad: "server.1=127.0.0.1:2888:3888;2181\nfoo=bar\n"} {
+		if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	script := func(s *node, root string) string {
-		return strings.NewReplacer("ROOT", root, "SERVER", s.Addr).Replace(cliScript)
+		return strings.NewReplacer("ROOT", root, "SERVER", s.Addr, "GOODCFG", good, "BADCFG", bad).Replace(cliScript)
 	}
 	wr, zr := onBoth(t, servers, func(s *node) (result, error) {
 		stdout, stderr, code, err := execCli(s.Addr, home, script(s, "/wcli"))
@@ -273,6 +282,7 @@ func TestCli(t *testing.T) {
 		"Can't use -file or -members together with -add or -remove (mixing incremental and non-incremental modes is not allowed)",
 		"-v must be followed by a long (configuration version)",
 		"Error processing /nonexistent-warren-cli/nonexistent-warren-cli (No such file or directory)",
+		"Error processing " + bad + "Unrecognised parameter: foo",
 	})
 	wantSingles := []string{
 		"[create /wcli-single one] → exit 0: Created ROOT",
