@@ -55,7 +55,7 @@ const (
 	// unmapped by the store or by the cleanup that runs once its tree is
 	// garbage. The collector cannot see mapped memory, so garbage trees
 	// that had mapped much would otherwise pile up between collections.
-	offHeapAfter = 8 << 20
+	offHeapAfter = 1 << 20
 
 	// An entry is the node's id (uint32), the name's length (uvarint) and
 	// the name, which lookups read most, then the ACL id (varint) and the
