@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -82,6 +83,7 @@ type options struct {
 	duration                     time.Duration
 	znodes, restarts             int
 	settle                       time.Duration
+	only                         string // workloads to run, comma separated; empty for all
 }
 
 func main() {
@@ -90,6 +92,7 @@ func main() {
 	flag.StringVar(&o.java, "java", "java", "the java binary")
 	flag.StringVar(&o.classpath, "zk-classpath", "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar", "ZooKeeper's class path")
 	flag.IntVar(&o.rounds, "rounds", 5, "alternating rounds per workload (0 skips the workloads)")
+	flag.StringVar(&o.only, "only", "", "run only these workloads (comma list: create,set,get,exists)")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of each run")
 	flag.IntVar(&o.znodes, "znodes", 1_000_000, "znodes on disk for the memory and start-up rows (0 skips them)")
 	flag.IntVar(&o.restarts, "restarts", 5, "alternating restarts for the start-up row")
@@ -168,7 +171,13 @@ func runWorkloads(o options, kinds []serverKind, dir string) error {
 	}
 	runs := map[key][2][]result{}
 	var shapes []key
-	for _, r := range rows {
+	chosen := rows
+	if o.only != "" {
+		chosen = slices.DeleteFunc(slices.Clone(rows), func(r row) bool {
+			return !slices.Contains(strings.Split(o.only, ","), r.workload)
+		})
+	}
+	for _, r := range chosen {
 		k := key{r.workload, r.conns, r.depth}
 		if !slices.Contains(shapes, k) {
 			shapes = append(shapes, k)
@@ -196,7 +205,7 @@ func runWorkloads(o options, kinds []serverKind, dir string) error {
 	fmt.Printf("%d rounds of %s each, alternating; medians [min–max]\n\n", rounds, duration)
 	fmt.Println("| workload (100 B values) | metric | Warren | ZooKeeper 3.8 | Warren/ZooKeeper | target | met |")
 	fmt.Println("|---|---|---|---|---|---|---|")
-	for _, r := range rows {
+	for _, r := range chosen {
 		v := runs[key{r.workload, r.conns, r.depth}]
 		w, z := stats(v[0], r.metric), stats(v[1], r.metric)
 		ratio := w[1] / z[1]
