@@ -148,7 +148,7 @@ func (v *SnapshotView) WriteTo(w io.Writer) (int64, error) {
 		return 0, errors.New("tree: snapshot view closed")
 	}
 	root := v.at(t.root)
-	encodeNode(e, "", &root)
+	encodeNode(e, nil, nil, &root)
 	stack := []walkFrame{{id: t.root}}
 	t.mu.RUnlock()
 	for len(stack) > 0 {
@@ -161,9 +161,13 @@ func (v *SnapshotView) WriteTo(w io.Writer) (int64, error) {
 				continue
 			}
 			img := v.at(c)
-			path := f.path + "/" + string(img.name)
-			encodeNode(e, path, &img)
-			stack = append(stack, walkFrame{id: c, path: path})
+			encodeNode(e, f.path, img.name, &img)
+			if v.hasKids(c) {
+				// Only a parent needs its path kept: a leaf's is
+				// written from its parent's and its name.
+				path := append(append(append(make([]byte, 0, len(f.path)+1+len(img.name)), f.path...), '/'), img.name...)
+				stack = append(stack, walkFrame{id: c, path: path})
+			}
 			i++
 		}
 		t.mu.RUnlock()
@@ -177,8 +181,17 @@ func (v *SnapshotView) WriteTo(w io.Writer) (int64, error) {
 	return written, flush()
 }
 
-func encodeNode(e *proto.Encoder, path string, n *preImage) {
-	e.String(path)
+// encodeNode writes a node record whose path is parent + "/" + name, or
+// "" for the root (no parent).
+func encodeNode(e *proto.Encoder, parent, name []byte, n *preImage) {
+	if parent == nil && name == nil {
+		e.String("")
+	} else {
+		e.Int(int32(len(parent) + 1 + len(name)))
+		e.Raw(parent)
+		e.Raw([]byte{'/'})
+		e.Raw(name)
+	}
 	e.Buffer(n.data)
 	e.Long(n.acl)
 	n.stat.Encode(e)
@@ -190,9 +203,18 @@ func encodeNode(e *proto.Encoder, path string, n *preImage) {
 // until then its children are as they were when the view opened).
 type walkFrame struct {
 	id       nodeID
-	path     string // "" for the root
+	path     []byte // nil for the root
 	next     int
 	blk, off int
+}
+
+// hasKids reports whether node id had children when the view was opened;
+// the caller holds t.mu.
+func (v *SnapshotView) hasKids(id nodeID) bool {
+	if p, ok := v.pre[id]; ok {
+		return len(p.kids) > 0
+	}
+	return v.t.s.at(id).kids != 0
 }
 
 // nextChild returns f's next child as of the view's start, if any; the
