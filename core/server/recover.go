@@ -18,10 +18,10 @@ import (
 // no fsync and no snapshot written before serving. Restored sessions get a
 // full timeout from now to come back, as in ZooKeeper.
 //
-// Loading makes garbage (read buffers, the txns replayed, grown tables)
-// that a heap of a few hundred MiB would otherwise keep resident until the
-// collector's next cycles: it is collected and returned to the OS once,
-// before the node serves.
+// Loading makes garbage (read buffers, the txns replayed, the tables the
+// tree outgrew) that would otherwise stay resident until later collections
+// and the runtime's scavenger get to it: it is collected and returned to
+// the OS once, before the node serves.
 func (s *Server) recover() error {
 	start := time.Now()
 	from, failed, err := s.loadSnapshot()
