@@ -21,7 +21,7 @@ import (
 //     together in an entry appended to a slab. Entries are never changed
 //     once written: setData and setACL append a new entry. A slab whose
 //     entries are mostly dead is compacted into the current slab and
-//     unmapped.
+//     freed.
 //   - A hash index finds a child by (parent id, name); paths are not
 //     stored, but walked component by component.
 //   - A znode's children are a kidList, sorted by name, so listing them
@@ -342,7 +342,7 @@ func (s *store) newSlab(capacity int) uint32 {
 }
 
 // maybeCompact moves the live entries of slab si to the current slab and
-// unmaps si, once at least half of it is dead. The current slab is left
+// frees si, once at least half of it is dead. The current slab is left
 // alone until it is full.
 func (s *store) maybeCompact(si uint32) {
 	if si == noSlab || si == s.cur {
