@@ -135,4 +135,6 @@ func isZero(b []byte) bool {
 	return true
 }
 
-var zeros = make([]byte, 64<<10)
+// zeros is what allZero compares with and zeroAhead writes; nothing
+// writes to it.
+var zeros = make([]byte, zeroAhead)

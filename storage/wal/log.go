@@ -23,6 +23,7 @@ type Log struct {
 	// Writer state: only the writer goroutine touches it.
 	active    segmentFile // the last segment, open for writing; nil if none
 	allocated int64       // active's size on disk, preallocation included
+	zeroed    int64       // active's bytes known written (records or zeros); see zeroAhead
 
 	mu      sync.Mutex
 	segs    []*segment // the segments on disk, oldest first
@@ -71,7 +72,7 @@ func openLog(dir string, fs fileSystem, logger *slog.Logger, opts options) (*Log
 			l.active.Close()
 			return nil, err
 		}
-		l.allocated = st.Size()
+		l.allocated, l.zeroed = st.Size(), seg.size
 		if ds.torn != nil {
 			if err := l.cutTornTail(ds.torn); err != nil {
 				l.active.Close()
@@ -99,7 +100,7 @@ func (l *Log) cutTornTail(s *scan) error {
 	if err := l.active.Sync(); err != nil {
 		return fmt.Errorf("cut torn write: %w", err)
 	}
-	l.allocated = s.seg.size
+	l.allocated, l.zeroed = s.seg.size, s.seg.size
 	return nil
 }
 

@@ -69,6 +69,45 @@ func TestPreallocationOff(t *testing.T) {
 	}
 }
 
+// TestZerosAhead: with preallocation on, the log writes zeros over the
+// preallocated space ahead of its records about once per half MiB of
+// records, not once per Sync, and what it wrote reads back whole.
+func TestZerosAhead(t *testing.T) {
+	fs := newFaultFS()
+	cfg := testConfig(t)
+	cfg.Options = nil // default 64 MiB segments: no roll here
+	cfg.PreAllocSize = 8 << 20
+	l := openFS(t, cfg, fs).Log()
+	const syncs, size = 400, 10 << 10
+	for z := int64(1); z <= syncs; z++ {
+		if err := l.Append(storage.Entry{Zxid: z, Data: make([]byte, size)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Sync(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	zeroRuns := fs.count("write") - syncs
+	if most := syncs*size/(zeroAhead/2) + 2; zeroRuns < 1 || zeroRuns > most {
+		t.Errorf("%d writes of zeros for %d KiB of records, want 1 to %d", zeroRuns, syncs*size>>10, most)
+	}
+	it, err := l.ReadFrom(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	n := 0
+	for e, ok := it.Next(); ok; e, ok = it.Next() {
+		n++
+		if e.Zxid != int64(n) || len(e.Data) != size {
+			t.Fatalf("entry %d: zxid %d with %d bytes, want %d bytes", n, e.Zxid, len(e.Data), size)
+		}
+	}
+	if err := it.Err(); err != nil || n != syncs {
+		t.Fatalf("read back %d entries (%v), want %d", n, err, syncs)
+	}
+}
+
 // TestSegmentRoll: past segment_size the log starts a segment named after
 // its first zxid; completed segments lose their preallocated tail.
 func TestSegmentRoll(t *testing.T) {
@@ -111,7 +150,8 @@ func TestSegmentRoll(t *testing.T) {
 }
 
 // TestOneWritePerSync pins the cost of group commit: Append makes no
-// system call, and Sync one write and one fdatasync.
+// system call, and Sync one write and one fdatasync (plus, about once per
+// half MiB of records, a write of zeros ahead: TestZerosAhead).
 func TestOneWritePerSync(t *testing.T) {
 	fs := newFaultFS()
 	cfg := testConfig(t)

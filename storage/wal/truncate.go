@@ -84,7 +84,7 @@ func (l *Log) cut(segs []*segment, k int, off int64) error {
 	if err := l.active.Truncate(off); err != nil {
 		return err
 	}
-	l.allocated = off
+	l.allocated, l.zeroed = off, min(l.zeroed, off)
 	return l.active.Sync()
 }
 
