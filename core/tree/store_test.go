@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/warrenzk/warren/core/proto"
@@ -223,5 +224,44 @@ func TestLoadStreams(t *testing.T) {
 		if _, err := Load(bytes.NewReader(raw[:i]), Options{ExtendedTypes: true}); err == nil {
 			t.Fatalf("truncated at %d accepted", i)
 		}
+	}
+}
+
+// TestDataOutlivesCompaction: what GetData returns stays as it was after
+// the slab it came from is compacted and unmapped, and a pre-image saved
+// for a snapshot view too (neither aliases the store's memory).
+func TestDataOutlivesCompaction(t *testing.T) {
+	tr := New(Options{})
+	applyAll(t, tr, 1, mkCreate("/d", ""))
+	zxid := int64(2)
+	for i := range 3000 { // about 3 MiB: past offHeapAfter, several slabs
+		applyAll(t, tr, zxid, mkCreate(fmt.Sprintf("/d/n%d", i), strings.Repeat("a", 1000)))
+		zxid++
+	}
+	kept, _, err := tr.GetData("/d/n2500", nil) // in a mapped slab
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := serialize(tr)
+	v, err := tr.BeginSnapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	for round := range 3 {
+		for i := range 3000 {
+			applyAll(t, tr, zxid, mkSetData(fmt.Sprintf("/d/n%d", i), fmt.Sprint(round), int32(round+1)))
+			zxid++
+		}
+	}
+	if string(kept) != strings.Repeat("a", 1000) {
+		t.Fatal("data returned by GetData changed after its slab was compacted")
+	}
+	var got bytes.Buffer
+	if _, err := v.WriteTo(&got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Fatal("the snapshot view wrote the tree as changed, or lost pre-images to compaction")
 	}
 }
