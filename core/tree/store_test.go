@@ -238,6 +238,9 @@ func TestDataOutlivesCompaction(t *testing.T) {
 		applyAll(t, tr, zxid, mkCreate(fmt.Sprintf("/d/n%d", i), strings.Repeat("a", 1000)))
 		zxid++
 	}
+	if b := tr.StoreBytes(); b < 3000*1000 || b > 3000*1000*3/2 {
+		t.Errorf("StoreBytes = %d for 3,000 znodes of 1,000 bytes", b)
+	}
 	kept, _, err := tr.GetData("/d/n2500", nil) // in a mapped slab
 	if err != nil {
 		t.Fatal(err)

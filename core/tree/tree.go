@@ -420,6 +420,17 @@ func (t *Tree) computeDataSize() int64 {
 	return size
 }
 
+// StoreBytes is the memory the znodes' store holds: records, entries
+// (names and data, with the dead ones not yet compacted) and index. Past
+// its first MiB it is mapped outside the Go heap, so runtime memory
+// statistics do not show it: a process's resident set is about this plus
+// the Go heap.
+func (t *Tree) StoreBytes() int64 {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return int64(t.s.size)
+}
+
 // EphemeralCount is the number of ephemeral nodes (zk_ephemerals_count).
 func (t *Tree) EphemeralCount() int {
 	t.mu.RLock()
