@@ -171,21 +171,22 @@ func (s *Server) readOp(c *conn, op proto.Op, body proto.Record, ids []proto.Id)
 	return nil, proto.ErrUnimplemented
 }
 
+// getData checks READ before anything else, as ZooKeeper does, and does
+// not hold the tree's lock across the check (an ACL plugin may be asked).
+// Without a watch one lookup serves both; with one, the data is read again
+// as the watch is set, so that no change falls between the two.
 func (s *Server) getData(c *conn, path string, watchOn bool, ids []proto.Id) (*proto.GetDataResponse, error) {
-	n, ok := s.tree.Lookup(path)
-	if !ok {
-		return nil, proto.ErrNoNode
-	}
-	if err := s.checkRead(c, n.ACL, proto.PermRead, ids); err != nil {
-		return nil, err
-	}
-	var w watch.Watcher
-	if watchOn {
-		w = c
-	}
-	data, st, err := s.tree.GetData(path, w)
+	data, st, acl, err := s.tree.GetDataACL(path)
 	if err != nil {
 		return nil, err
+	}
+	if err := s.checkRead(c, acl, proto.PermRead, ids); err != nil {
+		return nil, err
+	}
+	if watchOn {
+		if data, st, err = s.tree.GetData(path, c); err != nil {
+			return nil, err
+		}
 	}
 	return &proto.GetDataResponse{Data: data, Stat: st}, nil
 }

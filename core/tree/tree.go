@@ -137,6 +137,20 @@ func (t *Tree) GetData(path string, w watch.Watcher) ([]byte, proto.Stat, error)
 	return bytes.Clone(t.s.data(n)), t.stat(n), nil
 }
 
+// GetDataACL is GetData without a watch that also returns the node's ACL,
+// so that a reader can check its permission and answer from one lookup.
+// The ACL is the cache's list: do not modify it.
+func (t *Tree) GetDataACL(path string) ([]byte, proto.Stat, []proto.ACL, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	id := t.lookup(path)
+	if id == 0 {
+		return nil, proto.Stat{}, nil, proto.ErrNoNode
+	}
+	n := t.s.at(id)
+	return bytes.Clone(t.s.data(n)), t.stat(n), t.acls.get(t.s.acl(n)), nil
+}
+
 // Exists returns a node's stat. With w it registers a data watch if the node
 // exists and an exist watch (fired by NodeCreated) if it does not.
 func (t *Tree) Exists(path string, w watch.Watcher) (proto.Stat, error) {
