@@ -2,6 +2,7 @@ package server
 
 import (
 	"testing"
+	"time"
 
 	"github.com/warrenzk/warren/core/proto"
 )
@@ -52,5 +53,20 @@ func TestClientThatNeverReadsIsCutOff(t *testing.T) {
 	w.writeFrame(t, w.request(proto.OpExists, &proto.ExistsRequest{Path: "/big"}))
 	if h, _ := w.reply(t); h.Err != proto.ErrOK {
 		t.Fatalf("exists after the cut-off: %v", h.Err)
+	}
+}
+
+// Replies written by the reader goroutine itself (sendNow) keep the
+// connection's write deadline moving: a client that only reads, for many
+// session timeouts, keeps its connection.
+func TestReadsAloneKeepTheConnection(t *testing.T) {
+	n := startNode(t, func(c *Config) { c.TickTime = 20 * time.Millisecond }) // sessions of at most 400 ms
+	r := dialRaw(t, n.addr)
+	r.connect(t, 0, nil, 400)
+	for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		r.writeFrame(t, r.request(proto.OpExists, &proto.ExistsRequest{Path: "/"}))
+		if h, _ := r.reply(t); h.Err != proto.ErrOK {
+			t.Fatalf("exists: %v", h.Err)
+		}
 	}
 }
