@@ -41,9 +41,12 @@ type conn struct {
 
 	dec proto.Decoder // the reader goroutine's, reused for every request
 
-	mu   sync.Mutex // guards fifo and ids; see the lock order in server.go
-	fifo []*slot
-	ids  []proto.Id
+	mu    sync.Mutex // guards fifo, ready and ids; see the lock order in server.go
+	fifo  []*slot
+	ready [][]byte // drain's scratch: the replies it sends together
+
+	queuedReads atomic.Int32 // reads in fifo waiting for earlier requests
+	ids         []proto.Id
 
 	outMu      sync.Mutex
 	out        []byte // replies queued for the writer
@@ -95,21 +98,30 @@ func (c *conn) Notify(ev proto.WatcherEvent, acl []proto.ACL) {
 	c.send(frame)
 }
 
-// send queues a frame for the writer. A client that stops reading is cut
-// off once MaxPendingBytes are waiting for it.
-func (c *conn) send(frame []byte) {
-	c.outMu.Lock()
-	if pending := len(c.out); pending+len(frame) > c.srv.cfg.MaxPendingBytes {
-		c.outMu.Unlock()
-		c.srv.log.Warn("client is not reading its replies; closing the connection",
-			"remote", c.nc.RemoteAddr().String(), "pending_bytes", pending)
-		go c.close("slow consumer")
+// send queues a frame for the writer.
+func (c *conn) send(frame []byte) { c.sendAll([][]byte{frame}) }
+
+// sendAll queues frames for the writer, in order, with one wake-up. A
+// client that stops reading is cut off once MaxPendingBytes are waiting
+// for it.
+func (c *conn) sendAll(frames [][]byte) {
+	if len(frames) == 0 {
 		return
 	}
-	c.out = append(c.out, frame...)
+	c.outMu.Lock()
+	for _, frame := range frames {
+		if pending := len(c.out); pending+len(frame) > c.srv.cfg.MaxPendingBytes {
+			c.outMu.Unlock()
+			c.srv.log.Warn("client is not reading its replies; closing the connection",
+				"remote", c.nc.RemoteAddr().String(), "pending_bytes", pending)
+			go c.close("slow consumer")
+			return
+		}
+		c.out = append(c.out, frame...)
+	}
 	c.outMu.Unlock()
-	c.sent.Add(1)
-	c.srv.stats.sent.Add(1)
+	c.sent.Add(int64(len(frames)))
+	c.srv.stats.sent.Add(int64(len(frames)))
 	select {
 	case c.wake <- struct{}{}:
 	default:
@@ -452,16 +464,19 @@ func (c *conn) completeAndClose(s *slot, frame []byte) {
 	c.drain()
 }
 
-// drain sends completed replies in order. c.mu is held on entry.
+// drain sends completed replies in order, those ready together in one
+// hand-off to the writer. c.mu is held on entry.
 func (c *conn) drain() {
+	ready := c.ready[:0]
 	for len(c.fifo) > 0 {
 		head := c.fifo[0]
 		if head.read != nil {
 			head.frame = c.srv.read(c, head.read)
 			head.read, head.done = nil, true
+			c.queuedReads.Add(-1)
 		}
 		if !head.done {
-			return
+			break
 		}
 		c.fifo[0] = nil
 		c.fifo = c.fifo[1:]
@@ -470,11 +485,16 @@ func (c *conn) drain() {
 		}
 		switch {
 		case head.close:
+			c.sendAll(ready)
+			ready = ready[:0]
 			c.sendAndClose(head.frame)
 		case head.frame != nil:
-			c.send(head.frame)
+			ready = append(ready, head.frame)
 		}
 	}
+	c.sendAll(ready)
+	clear(ready)
+	c.ready = ready[:0]
 }
 
 // runRead runs a read now if nothing of this connection is pending,
@@ -490,6 +510,7 @@ func (c *conn) runRead(r *request) {
 		return
 	}
 	c.fifo = append(c.fifo, &slot{read: r})
+	c.queuedReads.Add(1)
 }
 
 // reply queues an immediate answer (an error found before any work) in

@@ -168,26 +168,44 @@ func (s *Server) logBatch(batch []*proposal) error {
 }
 
 // applyLoop applies committed txns in zxid order and completes requests.
+// The replies of a batch's writes are handed to their connections at the
+// end of the batch (and before anything completed on its own, a barrier
+// or a lost write), one lock and one wake-up per connection rather than
+// per reply; a connection's replies keep their order. A write with a read
+// of its session queued behind it is delivered at once, so that the read
+// sees the tree as it was right after that write.
 func (s *Server) applyLoop() {
 	defer s.loops.Done()
+	var replies []reply
 	for batch := range s.applies {
 		var last int64
 		applied := 0
 		for _, p := range batch {
 			switch {
 			case p.txn == nil:
+				replies = deliver(replies)
 				s.completeBarrier(p)
 				continue
 			case p.lost:
+				replies = deliver(replies)
 				s.answerLost(p)
 				continue
 			}
 			res := s.tree.Apply(&p.hdr, p.txn)
 			s.applySessionEffects(&p.hdr, p.txn, res)
-			s.complete(p, res)
+			if rp, ok := s.complete(p, res); ok {
+				replies = append(replies, rp)
+				if rp.c.queuedReads.Load() > 0 {
+					// A read waits behind this write: it must run before
+					// the batch's next write applies (a session's requests
+					// run in order), so deliver now.
+					replies = deliver(replies)
+				}
+			}
 			last = p.hdr.Zxid
 			applied++
 		}
+		replies = deliver(replies)
 		s.maybeSnapshot(applied)
 		if last != 0 {
 			s.prepMu.Lock()
@@ -229,18 +247,50 @@ func (s *Server) completeBarrier(p *proposal) {
 	r.conn.complete(r.slot, encodeReply(r.xid, s.tree.LastZxid(), proto.ErrOK, &proto.SyncResponse{Path: path}))
 }
 
+// reply is a write's reply on its way to its place in the connection's
+// reply order.
+type reply struct {
+	c     *conn
+	slot  *slot
+	frame []byte
+}
+
+// deliver fills the replies' slots, one connection at a time, and returns
+// the emptied slice for reuse.
+func deliver(replies []reply) []reply {
+	for i := range replies {
+		c := replies[i].c
+		if c == nil {
+			continue // delivered with an earlier one of its connection
+		}
+		c.mu.Lock()
+		for j := i; j < len(replies); j++ {
+			if rp := &replies[j]; rp.c == c {
+				rp.slot.done, rp.slot.frame = true, rp.frame
+				rp.c = nil
+			}
+		}
+		c.drain()
+		c.mu.Unlock()
+	}
+	clear(replies)
+	return replies[:0]
+}
+
 // complete builds the reply of an applied write (FinalRequestProcessor).
-func (s *Server) complete(p *proposal, res tree.Result) {
+// A plain write's reply is returned for deliver; the session's first and
+// last replies are completed at once.
+func (s *Server) complete(p *proposal, res tree.Result) (reply, bool) {
 	r := p.req
 	if r == nil || r.conn == nil {
-		return
+		return reply{}, false
 	}
 	c := r.conn
 	zxid := p.hdr.Zxid
 	s.observeRequest(r, zxid, p.hdr.Type == proto.OpError)
 	if r.op == proto.OpCreateSession {
 		c.sessionCreated(r)
-		return
+		return reply{}, false
 	}
 	var (
 		body proto.Record
@@ -268,9 +318,9 @@ func (s *Server) complete(p *proposal, res tree.Result) {
 	frame := encodeReply(r.xid, zxid, code, body)
 	if r.op == proto.OpCloseSession {
 		c.completeAndClose(r.slot, frame)
-		return
+		return reply{}, false
 	}
-	c.complete(r.slot, frame)
+	return reply{c: c, slot: r.slot, frame: frame}, true
 }
 
 func statOf(res tree.Result) proto.Stat {
