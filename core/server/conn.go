@@ -120,8 +120,13 @@ func (c *conn) sendAll(frames [][]byte) {
 		c.out = append(c.out, frame...)
 	}
 	c.outMu.Unlock()
-	c.sent.Add(int64(len(frames)))
-	c.srv.stats.sent.Add(int64(len(frames)))
+	c.queued(len(frames))
+}
+
+// queued counts frames just queued as sent and wakes the writer.
+func (c *conn) queued(frames int) {
+	c.sent.Add(int64(frames))
+	c.srv.stats.sent.Add(int64(frames))
 	select {
 	case c.wake <- struct{}{}:
 	default:
@@ -136,14 +141,11 @@ func (c *conn) sendAndClose(frame []byte) {
 	c.out = append(c.out, frame...)
 	c.flushClose = true
 	c.outMu.Unlock()
+	frames := 0
 	if frame != nil {
-		c.sent.Add(1)
-		c.srv.stats.sent.Add(1)
+		frames = 1
 	}
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
+	c.queued(frames)
 }
 
 func (c *conn) writeLoop() {
