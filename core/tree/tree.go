@@ -124,28 +124,26 @@ func (t *Tree) stat(n *node) proto.Stat {
 // GetData returns a copy of a node's data and its stat, registering a
 // one-shot data watch for w (if not nil) under the read lock.
 func (t *Tree) GetData(path string, w watch.Watcher) ([]byte, proto.Stat, error) {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	id := t.lookup(path)
-	if id == 0 {
-		return nil, proto.Stat{}, proto.ErrNoNode
-	}
-	if w != nil && t.watches != nil {
-		t.watches.AddData(path, w)
-	}
-	n := t.s.at(id)
-	return bytes.Clone(t.s.data(n)), t.stat(n), nil
+	data, st, _, err := t.getData(path, w)
+	return data, st, err
 }
 
 // GetDataACL is GetData without a watch that also returns the node's ACL,
 // so that a reader can check its permission and answer from one lookup.
 // The ACL is the cache's list: do not modify it.
 func (t *Tree) GetDataACL(path string) ([]byte, proto.Stat, []proto.ACL, error) {
+	return t.getData(path, nil)
+}
+
+func (t *Tree) getData(path string, w watch.Watcher) ([]byte, proto.Stat, []proto.ACL, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	id := t.lookup(path)
 	if id == 0 {
 		return nil, proto.Stat{}, nil, proto.ErrNoNode
+	}
+	if w != nil && t.watches != nil {
+		t.watches.AddData(path, w)
 	}
 	n := t.s.at(id)
 	return bytes.Clone(t.s.data(n)), t.stat(n), t.acls.get(t.s.acl(n)), nil
