@@ -185,11 +185,7 @@ func runWorkloads(o options, kinds []serverKind, dir string) error {
 	}
 	for round := range rounds {
 		for _, k := range shapes {
-			order := []int{0, 1}
-			if round%2 == 1 {
-				order = []int{1, 0}
-			}
-			for _, i := range order {
+			for _, i := range order(round) {
 				res, err := bench(warren, servers[i], row{workload: k.workload, conns: k.conns, depth: k.depth}, duration)
 				if err != nil {
 					return err
@@ -259,12 +255,18 @@ func show(s [3]float64, metric string) string {
 // bench runs `warren bench --json` against s; failed requests make the
 // figure meaningless, so they are an error.
 func bench(warren string, s *server, r row, d time.Duration) (result, error) {
-	out, err := exec.Command(warren, "bench", r.workload, "--addrs", s.addr, "-c", strconv.Itoa(r.conns),
-		"-n", strconv.Itoa(r.depth), "-d", d.String(), "--value-size", "100", "--keys", "10000", "--json").Output()
+	return runBench(warren, s, r.workload, "-c", strconv.Itoa(r.conns), "-n", strconv.Itoa(r.depth),
+		"-d", d.String(), "--value-size", "100", "--keys", "10000")
+}
+
+// runBench runs `warren bench workload args... --json` against s.
+func runBench(warren string, s *server, workload string, args ...string) (result, error) {
+	args = append([]string{"bench", workload, "--addrs", s.addr, "--json"}, args...)
+	out, err := exec.Command(warren, args...).Output()
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			return result{}, fmt.Errorf("bench %s on %s: %v\n%s", r.workload, s.name, err, ee.Stderr)
+			return result{}, fmt.Errorf("bench %s on %s: %v\n%s", workload, s.name, err, ee.Stderr)
 		}
 		return result{}, err
 	}
@@ -273,9 +275,17 @@ func bench(warren string, s *server, r row, d time.Duration) (result, error) {
 		return result{}, fmt.Errorf("bench output %q: %w", out, err)
 	}
 	if res.Errors > 0 {
-		return res, fmt.Errorf("bench %s on %s: %d of %d requests failed", r.workload, s.name, res.Errors, res.Requests)
+		return res, fmt.Errorf("bench %s on %s: %d of %d requests failed", workload, s.name, res.Errors, res.Requests)
 	}
 	return res, nil
+}
+
+// order is which server goes first in a round: they alternate.
+func order(round int) []int {
+	if round%2 == 1 {
+		return []int{1, 0}
+	}
+	return []int{0, 1}
 }
 
 // serverKind is how to run one of the two servers on a zoo.cfg.

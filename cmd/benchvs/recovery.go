@@ -36,7 +36,7 @@ func measureRecovery(warren string, kinds []serverKind, dir string, znodes, rest
 			return nil, err
 		}
 		start := time.Now()
-		err = load(warren, s.addr, znodes)
+		err = load(warren, s, znodes)
 		s.stop()
 		if err != nil {
 			return nil, fmt.Errorf("loading %s: %w", k.name, err)
@@ -44,11 +44,7 @@ func measureRecovery(warren string, kinds []serverKind, dir string, znodes, rest
 		fmt.Fprintf(os.Stderr, "%s: %d znodes loaded in %s\n", k.name, znodes, time.Since(start).Round(time.Millisecond))
 	}
 	for round := range restarts {
-		order := []int{0, 1}
-		if round%2 == 1 {
-			order = []int{1, 0}
-		}
-		for _, i := range order {
+		for _, i := range order(round) {
 			took, rss, hwm, err := restart(homes[i], kinds[i].command, settle)
 			if err != nil {
 				return nil, fmt.Errorf("restarting %s: %w", kinds[i].name, err)
@@ -63,15 +59,11 @@ func measureRecovery(warren string, kinds []serverKind, dir string, znodes, rest
 }
 
 // load creates znodes znodes under /p0 … /p9, a tenth each.
-func load(warren, addr string, znodes int) error {
+func load(warren string, s *server, znodes int) error {
 	for p := range 10 {
-		out, err := exec.Command(warren, "bench", "load", "--addrs", addr, "-c", "16", "-n", "32",
-			"--keys", strconv.Itoa(znodes/10), "--value-size", "100", "--root", "/p"+strconv.Itoa(p)).CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("%v\n%s", err, out)
-		}
-		if !strings.Contains(string(out), "errors     0") {
-			return fmt.Errorf("creates failed:\n%s", out)
+		if _, err := runBench(warren, s, "load", "-c", "16", "-n", "32", "--keys", strconv.Itoa(znodes/10),
+			"--value-size", "100", "--root", "/p"+strconv.Itoa(p)); err != nil {
+			return err
 		}
 	}
 	return nil
