@@ -154,7 +154,7 @@ func (p *Plugin) Authenticate(ctx context.Context, conn auth.ConnInfo, b []byte)
 	}
 	resp, err := inst.rpc.Authenticate(ctx, req)
 	if err != nil {
-		return nil, p.callFailed("Authenticate", p.cfg.Timeout, err)
+		return nil, p.callFailed(ctx, "Authenticate", p.cfg.Timeout, err)
 	}
 	if len(resp.IDs) > maxIDs {
 		return nil, fmt.Errorf("plugin %s gave %d ids, more than %d", p.cfg.Name, len(resp.IDs), maxIDs)
@@ -230,19 +230,29 @@ func (p *Plugin) current() (*instance, error) {
 	return p.cur, nil
 }
 
-// callFailed describes a failed call and, if the plugin itself may be at
-// fault (not an error it returned on purpose), asks for a health check.
-func (p *Plugin) callFailed(method string, timeout time.Duration, err error) error {
+// callFailed describes a call made under ctx that failed and, if the
+// plugin itself may be at fault (not an error it returned on purpose), asks
+// for a health check. A call whose deadline passed timed out, whatever the
+// plugin answered: the deadline reaches the plugin too, and one that gives
+// up on it may answer just before the host's own timer fires.
+func (p *Plugin) callFailed(ctx context.Context, method string, timeout time.Duration, err error) error {
 	st, _ := status.FromError(err)
-	switch st.Code() {
-	case codes.Unauthenticated:
-		return fmt.Errorf("plugin %s refused: %s", p.cfg.Name, st.Message())
-	case codes.DeadlineExceeded:
+	switch {
+	case st.Code() == codes.DeadlineExceeded || pastDeadline(ctx):
 		p.checkNow()
 		return fmt.Errorf("plugin %s: %s did not answer within %v", p.cfg.Name, method, timeout)
+	case st.Code() == codes.Unauthenticated:
+		return fmt.Errorf("plugin %s refused: %s", p.cfg.Name, st.Message())
 	}
 	p.checkNow()
 	return fmt.Errorf("plugin %s: %s: %w", p.cfg.Name, method, err)
+}
+
+// pastDeadline reports whether ctx's deadline has passed, even if its
+// timer has not fired yet.
+func pastDeadline(ctx context.Context) bool {
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
 }
 
 // checkNow asks the supervisor for an immediate health check.
