@@ -259,22 +259,3 @@ func decodeDigest(d *proto.Decoder) Digest {
 	dg.Value = int64(v)
 	return dg
 }
-
-// adlerExtend continues the adler32 checksum sum (of some bytes) over p, as
-// java.util.zip.Adler32 does when more bytes pass a CheckedInputStream.
-func adlerExtend(sum uint32, p []byte) uint32 {
-	const mod = 65521
-	const nmax = 5552 // most bytes before b can overflow 32 bits
-	a, b := sum&0xffff, sum>>16
-	for len(p) > 0 {
-		n := min(len(p), nmax)
-		for _, c := range p[:n] {
-			a += uint32(c)
-			b += a
-		}
-		a %= mod
-		b %= mod
-		p = p[n:]
-	}
-	return b<<16 | a
-}

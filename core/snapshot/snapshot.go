@@ -20,8 +20,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"hash"
-	"hash/adler32"
 	"io"
 
 	"github.com/warrenzk/warren/core/proto"
@@ -76,7 +74,7 @@ type Digest struct {
 // flushes before returning.
 func Write(w io.Writer, sessions []Session, tree io.WriterTo) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	cw := &checksumWriter{w: bw, sum: adler32.New()}
+	cw := &checksumWriter{w: bw, sum: 1} // the Adler-32 of no bytes
 
 	e := proto.NewEncoder(make([]byte, 0, 16+4+12*len(sessions)))
 	e.Int(Magic)
@@ -94,7 +92,7 @@ func Write(w io.Writer, sessions []Session, tree io.WriterTo) error {
 		return fmt.Errorf("snapshot: write tree: %w", err)
 	}
 	e.Reset()
-	appendSeal(e, cw.sum.Sum32())
+	appendSeal(e, cw.sum)
 	if _, err := cw.Write(e.Bytes()); err != nil {
 		return fmt.Errorf("snapshot: write seal: %w", err)
 	}
@@ -111,15 +109,15 @@ func appendSeal(e *proto.Encoder, sum uint32) {
 	e.String("/")
 }
 
-// checksumWriter passes writes on and keeps a running adler32 of them, as
+// checksumWriter passes writes on and keeps a running Adler-32 of them, as
 // ZooKeeper's CheckedOutputStream.
 type checksumWriter struct {
 	w   io.Writer
-	sum hash.Hash32
+	sum uint32
 }
 
 func (c *checksumWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
-	c.sum.Write(p[:n])
+	c.sum = adlerExtend(c.sum, p[:n])
 	return n, err
 }

@@ -255,23 +255,6 @@ func TestReadIOError(t *testing.T) {
 	}
 }
 
-func TestAdlerExtend(t *testing.T) {
-	b := make([]byte, 20000)
-	for i := range b {
-		b[i] = byte(rand.IntN(256))
-	}
-	b[100] = 0xff
-	for _, cut := range []int{0, 1, 5552, 5553, 12345, len(b)} {
-		if got, want := adlerExtend(adlerExtend(1, b[:cut]), b[cut:]), adler32.Checksum(b); got != want {
-			t.Errorf("cut %d: %#x, want %#x", cut, got, want)
-		}
-	}
-	ff := bytes.Repeat([]byte{0xff}, 100000) // the worst case for overflow
-	if got, want := adlerExtend(1, ff), adler32.Checksum(ff); got != want {
-		t.Errorf("0xff run: %#x, want %#x", got, want)
-	}
-}
-
 // testdata holds snapshots written by Apache ZooKeeper 3.8: plain (with the
 // digest section), gzip and snappy (zookeeper.snapshot.compression.method).
 func TestReadZooKeeperFiles(t *testing.T) {
