@@ -232,6 +232,7 @@ func newServer(cfg config.Config, logger *slog.Logger, b storage.Backend, checke
 		ContainerMaxPerMinute:  s.ContainerMaxPerMinute,
 		FourLetterWords:        s.FourLetterWords,
 		SnapCount:              s.SnapCount,
+		SnapLogFraction:        s.SnapLogFraction,
 		SnapRetainCount:        s.Autopurge.SnapRetainCount,
 		PurgeInterval:          s.Autopurge.PurgeInterval,
 		ClientAddr:             s.ClientAddr,

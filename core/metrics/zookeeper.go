@@ -69,6 +69,7 @@ type reading struct {
 	info     *prometheus.Desc
 	txns     *prometheus.Desc
 	failures *prometheus.Desc
+	skipped  *prometheus.Desc
 }
 
 func newReading(src Source) *reading {
@@ -83,6 +84,8 @@ func newReading(src Source) *reading {
 		"Txns made durable by log syncs since start or srst (mntr's zk_fsync_txns).", nil, nil)
 	r.failures = prometheus.NewDesc("warren_txn_log_failures_total",
 		"Group commits the txn log refused (a full disk, an I/O error) since start; their writes were answered SystemError.", nil, nil)
+	r.skipped = prometheus.NewDesc("warren_snapshots_skipped_total",
+		"Snapshots skipped since start because the last one was still being written (ZooKeeper's \"Too busy to snap\").", nil, nil)
 	return r
 }
 
@@ -93,6 +96,7 @@ func (r *reading) Describe(ch chan<- *prometheus.Desc) {
 	ch <- r.info
 	ch <- r.txns
 	ch <- r.failures
+	ch <- r.skipped
 }
 
 func (r *reading) Collect(ch chan<- prometheus.Metric) {
@@ -103,4 +107,5 @@ func (r *reading) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(r.info, prometheus.GaugeValue, 1, m.Version, m.ServerState)
 	ch <- prometheus.MustNewConstMetric(r.txns, prometheus.CounterValue, float64(m.FsyncTxns))
 	ch <- prometheus.MustNewConstMetric(r.failures, prometheus.CounterValue, float64(m.TxnLogFailures))
+	ch <- prometheus.MustNewConstMetric(r.skipped, prometheus.CounterValue, float64(m.SnapshotsSkipped))
 }

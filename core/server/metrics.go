@@ -48,6 +48,9 @@ type Metrics struct {
 
 	LastZxid         int64
 	SnapshotsWritten int64
+	// SnapshotsSkipped counts snapshots that fell due while the last one
+	// was still being written, since start.
+	SnapshotsSkipped int64
 	// TxnLogFailures counts group commits the txn log refused (a full
 	// disk, an I/O error) since start; each answered its writes
 	// SystemError.
@@ -80,6 +83,7 @@ func (s *Server) Metrics() Metrics {
 		StaleSessionsExpired:          s.stats.expired.Load(),
 		LastZxid:                      int64(s.tree.LastZxid()),
 		SnapshotsWritten:              s.snaps.written.Load(),
+		SnapshotsSkipped:              s.snaps.skipped.Load(),
 		TxnLogFailures:                s.logFailures.Load(),
 	}
 	m.MinLatencyMs, m.AvgLatencyMs, m.MaxLatencyMs = s.stats.latency()

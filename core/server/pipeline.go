@@ -178,7 +178,7 @@ func (s *Server) applyLoop() {
 	defer s.loops.Done()
 	var replies []reply
 	for batch := range s.applies {
-		var last int64
+		var last, logged int64
 		applied := 0
 		for _, p := range batch {
 			switch {
@@ -204,9 +204,10 @@ func (s *Server) applyLoop() {
 			}
 			last = p.hdr.Zxid
 			applied++
+			logged += int64(len(p.data))
 		}
 		replies = deliver(replies)
-		s.maybeSnapshot(applied)
+		s.maybeSnapshot(applied, logged)
 		if last != 0 {
 			s.prepMu.Lock()
 			s.prep.forget(last)

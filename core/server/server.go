@@ -42,6 +42,7 @@ type Config struct {
 	FourLetterWords        []string      // 4lw.commands.whitelist; "*" enables all (default srvr)
 	MaxPendingBytes        int           // replies queued for a client that does not read before it is cut off (default 64 MiB)
 	SnapCount              int           // snapCount: txns between snapshots, randomised as ZooKeeper does (default 100000)
+	SnapLogFraction        float64       // a snapshot also waits for this fraction of the last one's size to be logged; 0 = snapCount alone (ZooKeeper's rule)
 	SnapRetainCount        int           // autopurge.snapRetainCount: snapshots a purge keeps (default and minimum 3)
 	PurgeInterval          time.Duration // autopurge.purgeInterval: how often to purge old snapshots and log; 0 = never
 
@@ -179,7 +180,7 @@ func New(cfg Config, store storage.Backend, checker *auth.Checker) (*Server, err
 		return nil, err
 	}
 	s.prep = newPrepView(s.tree)
-	s.snaps.init(cfg.SnapCount)
+	s.snaps.init(cfg.SnapCount, cfg.SnapLogFraction)
 	s.zab = zab.NewBroadcast(cfg.ServerID, []int64{cfg.ServerID}, nil, s.lastZxid)
 	return s, nil
 }

@@ -75,6 +75,12 @@ type Server struct {
 	// by up to half as in ZooKeeper (snapCount / zookeeper.snapCount).
 	// Default 100000; at least 2.
 	SnapCount int `koanf:"snap_count"`
+	// SnapLogFraction makes a snapshot also wait until the txns logged
+	// since the last one add up to this fraction of its size, so that a
+	// big tree under heavy writes is not written out every snap_count
+	// txns; 0 keeps ZooKeeper's rule (snap_count alone). Warren's own.
+	// Default 0.25.
+	SnapLogFraction float64 `koanf:"snap_log_fraction"`
 	// PreAllocSize is how many bytes txn log segments are preallocated by
 	// (preAllocSize / zookeeper.preAllocSize, in KiB there). Default 64 MiB;
 	// 0 disables preallocation.

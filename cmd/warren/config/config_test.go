@@ -22,6 +22,7 @@ func want() Config {
 			MaxClientCnxns:         60,
 			DataDir:                "./warren-data",
 			SnapCount:              100000,
+			SnapLogFraction:        0.25,
 			PreAllocSize:           64 << 20,
 			ForceSync:              true,
 			JuteMaxBuffer:          0xfffff,

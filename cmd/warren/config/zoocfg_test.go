@@ -167,6 +167,7 @@ admin.serverPort=8082
 		DataDir:                dir,
 		DataLogDir:             dir + "/log",
 		SnapCount:              1024,
+		SnapLogFraction:        0.25, // Warren's own: no zoo.cfg key, the default
 		PreAllocSize:           1 << 20,
 		ForceSync:              false,
 		JuteMaxBuffer:          4 << 20,
