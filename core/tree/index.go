@@ -6,18 +6,31 @@ import (
 )
 
 // index finds a znode by its parent's id and its name: an open-addressing
-// hash table of node ids with linear probing, four bytes a slot. Names are not kept here; a probe compares the candidate's
-// record and entry.
+// hash table with linear probing. A slot holds a node id and the low 32
+// bits of the node's hash, so that a probe reads a candidate's record and
+// name only when the hashes agree (once, almost always, instead of once
+// per slot probed: each a cache miss in a big tree), and a slot's home is
+// known without reading its record at all (remove, resize). Names are not
+// kept here.
 type index struct {
-	slots []nodeID // 0 is an empty slot; len is a power of two
+	slots []slot // 0 is an empty slot; len is a power of two
 	n     int
 	seed  maphash.Seed
 }
 
+// slot is a node id in the low 32 bits and its hash's low 32 bits above.
+// Those bits hold the home slot too, as long as the table has at most
+// 2^32 slots, far more than 32-bit node ids can fill.
+type slot uint64
+
+func makeSlot(id nodeID, h uint64) slot { return slot(h)<<32 | slot(id) }
+func (e slot) id() nodeID               { return nodeID(e) }
+func (e slot) hash() uint32             { return uint32(e >> 32) }
+
 const minIndexSlots = 64
 
 func (x *index) init(s *store) {
-	x.slots = allocSlice[nodeID](s, minIndexSlots)
+	x.slots = allocSlice[slot](s, minIndexSlots)
 	x.seed = maphash.MakeSeed()
 }
 
@@ -31,56 +44,63 @@ func (x *index) hashString(parent nodeID, name string) uint64 {
 
 // find returns the id of parent's child called name, or 0.
 func (x *index) find(s *store, parent nodeID, name string) nodeID {
+	h := x.hashString(parent, name)
 	mask := uint64(len(x.slots) - 1)
-	for i := x.hashString(parent, name) & mask; ; i = (i + 1) & mask {
-		id := x.slots[i]
-		if id == 0 {
+	for i := h & mask; ; i = (i + 1) & mask {
+		e := x.slots[i]
+		if e == 0 {
 			return 0
 		}
-		if n := s.at(id); n.parent == parent && string(s.nameBytes(n)) == name {
-			return id
+		if e.hash() != uint32(h) {
+			continue
+		}
+		if n := s.at(e.id()); n.parent == parent && string(s.nameBytes(n)) == name {
+			return e.id()
 		}
 	}
-}
-
-// slotOf is where id hashes to.
-func (x *index) slotOf(s *store, id nodeID) uint64 {
-	n := s.at(id)
-	return x.hash(n.parent, s.nameBytes(n)) & uint64(len(x.slots)-1)
 }
 
 // insert adds id, whose record and entry are in place, unless a node with
 // the same parent and name is there already (false).
 func (x *index) insert(s *store, id nodeID) bool {
 	if (x.n+1)*4 > len(x.slots)*3 {
-		x.resize(s, len(x.slots)*2, id)
+		x.resize(s, len(x.slots)*2)
 	}
 	mask := uint64(len(x.slots) - 1)
 	n := s.at(id)
 	name := s.nameBytes(n)
-	i := x.hash(n.parent, name) & mask
+	h := x.hash(n.parent, name)
+	i := h & mask
 	for ; x.slots[i] != 0; i = (i + 1) & mask {
-		if o := s.at(x.slots[i]); o.parent == n.parent && string(s.nameBytes(o)) == string(name) {
+		e := x.slots[i]
+		if e.hash() != uint32(h) {
+			continue
+		}
+		if o := s.at(e.id()); o.parent == n.parent && string(s.nameBytes(o)) == string(name) {
 			return false
 		}
 	}
-	x.slots[i] = id
+	x.slots[i] = makeSlot(id, h)
 	x.n++
 	return true
 }
+
+// home is the slot e hashes to.
+func (x *index) home(e slot) uint64 { return uint64(e.hash()) & uint64(len(x.slots)-1) }
 
 // remove takes id out, shifting later entries of its probe run back so
 // that no run is broken (no tombstones).
 func (x *index) remove(s *store, id nodeID) {
 	mask := uint64(len(x.slots) - 1)
-	i := x.slotOf(s, id)
-	for x.slots[i] != id {
+	n := s.at(id)
+	i := x.hash(n.parent, s.nameBytes(n)) & mask
+	for x.slots[i].id() != id {
 		i = (i + 1) & mask
 	}
 	for j := (i + 1) & mask; x.slots[j] != 0; j = (j + 1) & mask {
 		// Move the entry at j back to the hole at i unless its home slot
 		// lies cyclically in (i, j].
-		home := x.slotOf(s, x.slots[j])
+		home := x.home(x.slots[j])
 		if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
 			x.slots[i] = x.slots[j]
 			i = j
@@ -89,26 +109,27 @@ func (x *index) remove(s *store, id nodeID) {
 	x.slots[i] = 0
 	x.n--
 	if len(x.slots) > minIndexSlots && x.n*8 < len(x.slots) {
-		x.resize(s, len(x.slots)/2, id)
+		x.resize(s, len(x.slots)/2)
 	}
 }
 
-// resize rehashes every znode but skip (being inserted or removed) into
-// size slots. It goes by id, not by old slot: records, and mostly entries,
-// are then read in memory order.
-func (x *index) resize(s *store, size int, skip nodeID) {
-	s.release(asBytes(x.slots))
-	x.slots = allocSlice[nodeID](s, size)
+// resize rehashes every entry into size slots, from the hash bits each
+// slot keeps: no record is read.
+func (x *index) resize(s *store, size int) {
+	old := x.slots
+	x.slots = allocSlice[slot](s, size)
 	mask := uint64(size - 1)
-	for id := nodeID(1); id < s.next; id++ {
-		if n := s.at(id); id != skip && n.slab != noSlab && n.parent != 0 {
-			i := x.slotOf(s, id)
-			for x.slots[i] != 0 {
-				i = (i + 1) & mask
-			}
-			x.slots[i] = id
+	for _, e := range old {
+		if e == 0 {
+			continue
 		}
+		i := x.home(e)
+		for x.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		x.slots[i] = e
 	}
+	s.release(asBytes(old))
 }
 
 // lookup returns the id of the znode at path, or 0. The empty path is the

@@ -268,3 +268,54 @@ func TestDataOutlivesCompaction(t *testing.T) {
 		t.Fatal("the snapshot view wrote the tree as changed, or lost pre-images to compaction")
 	}
 }
+
+// TestIndexGrowsAndShrinks fills the index through several doublings,
+// empties most of it through several halvings (each rehashing from the
+// hash bits the slots keep, and each remove shifting its probe run back)
+// and checks every lookup on the way.
+func TestIndexGrowsAndShrinks(t *testing.T) {
+	tr := New(Options{})
+	applyAll(t, tr, 1, mkCreate("/p", ""))
+	zxid := int64(2)
+	const n = 5000
+	for i := range n {
+		applyAll(t, tr, zxid, mkCreate(fmt.Sprintf("/p/%d", i), ""))
+		zxid++
+	}
+	for i := range n - 100 {
+		applyAll(t, tr, zxid, mkDelete(fmt.Sprintf("/p/%d", i*7919%n)))
+		zxid++
+	}
+	if got, want := len(tr.s.index.slots), 1024; got > want {
+		t.Errorf("%d slots for %d znodes: the index did not shrink", got, tr.s.index.n)
+	}
+	for i := range n {
+		_, ok := tr.Lookup(fmt.Sprintf("/p/%d", i*7919%n))
+		if want := i >= n-100; ok != want {
+			t.Fatalf("/p/%d found %v, want %v", i*7919%n, ok, want)
+		}
+	}
+}
+
+// TestIndexComparesNamesWhenHashesAgree: a slot whose hash bits match a
+// lookup's is not taken for the node looked up unless its record's
+// parent and name match too.
+func TestIndexComparesNamesWhenHashesAgree(t *testing.T) {
+	tr := New(Options{})
+	applyAll(t, tr, 1, mkCreate("/a", ""))
+	x, s := &tr.s.index, tr.s
+	a := x.find(s, tr.root, "a")
+	h := x.hashString(tr.root, "b")
+	mask := uint64(len(x.slots) - 1)
+	i := h & mask
+	for x.slots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	x.slots[i] = makeSlot(a, h) // /a's id under /b's hash
+	if got := x.find(s, tr.root, "b"); got != 0 {
+		t.Errorf("find(b) = %d (/a's id %d), want 0", got, a)
+	}
+	if got := x.find(s, tr.root, "a"); got != a {
+		t.Errorf("find(a) = %d, want %d", got, a)
+	}
+}
