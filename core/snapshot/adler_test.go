@@ -29,11 +29,11 @@ func TestAdlerExtend(t *testing.T) {
 	if got, want := adlerExtend(1, ff), adler32.Checksum(ff); got != want {
 		t.Errorf("0xff run: %#x, want %#x", got, want)
 	}
-	// And from the largest state an Adler-32 can be in.
-	big := uint32(adlerMod-1)<<16 | (adlerMod - 1)
 	if got, want := adlerExtend(adlerExtend(1, ff[:adlerRun]), ff[adlerRun:]), adler32.Checksum(ff); got != want {
 		t.Errorf("0xff run in two: %#x, want %#x", got, want)
 	}
+	// And from the largest state an Adler-32 can be in.
+	big := uint32(adlerMod-1)<<16 | (adlerMod - 1)
 	if got := adlerExtend(big, ff[:adlerRun]); got>>16 >= adlerMod || got&0xffff >= adlerMod {
 		t.Errorf("from %#x: %#x is not reduced", big, got)
 	}

@@ -3,7 +3,6 @@ package snapshot
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"testing"
 
 	"github.com/warrenzk/warren/core/proto"
@@ -35,7 +34,6 @@ func BenchmarkWrite(b *testing.B) {
 	sessions := []Session{{ID: 1, Timeout: 30000}}
 	var n int64
 	b.ReportAllocs()
-	b.ResetTimer()
 	for b.Loop() {
 		c := &byteCounter{}
 		if err := Write(c, sessions, serialized{tr}); err != nil {
@@ -46,8 +44,7 @@ func BenchmarkWrite(b *testing.B) {
 	b.SetBytes(n)
 }
 
+// byteCounter is an io.Writer that only counts.
 type byteCounter struct{ n int64 }
 
 func (c *byteCounter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
-
-var _ io.Writer = (*byteCounter)(nil)
