@@ -34,30 +34,32 @@ func (x *index) init(s *store) {
 	x.seed = maphash.MakeSeed()
 }
 
-func (x *index) hash(parent nodeID, name []byte) uint64 {
-	return maphash.Bytes(x.seed, name) ^ uint64(parent)*0x9e3779b97f4a7c15
-}
-
-func (x *index) hashString(parent nodeID, name string) uint64 {
+func (x *index) hash(parent nodeID, name string) uint64 {
 	return maphash.String(x.seed, name) ^ uint64(parent)*0x9e3779b97f4a7c15
 }
 
-// find returns the id of parent's child called name, or 0.
-func (x *index) find(s *store, parent nodeID, name string) nodeID {
-	h := x.hashString(parent, name)
+// probe looks for parent's child called name along its probe run: it
+// returns the name's hash, the slot of the child (id not 0) or of the
+// empty slot that ends the run (id 0).
+func (x *index) probe(s *store, parent nodeID, name string) (h, i uint64, id nodeID) {
+	h = x.hash(parent, name)
 	mask := uint64(len(x.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
+	for i = h & mask; x.slots[i] != 0; i = (i + 1) & mask {
 		e := x.slots[i]
-		if e == 0 {
-			return 0
-		}
 		if e.hash() != uint32(h) {
 			continue
 		}
 		if n := s.at(e.id()); n.parent == parent && string(s.nameBytes(n)) == name {
-			return e.id()
+			return h, i, e.id()
 		}
 	}
+	return h, i, 0
+}
+
+// find returns the id of parent's child called name, or 0.
+func (x *index) find(s *store, parent nodeID, name string) nodeID {
+	_, _, id := x.probe(s, parent, name)
+	return id
 }
 
 // insert adds id, whose record and entry are in place, unless a node with
@@ -66,19 +68,10 @@ func (x *index) insert(s *store, id nodeID) bool {
 	if (x.n+1)*4 > len(x.slots)*3 {
 		x.resize(s, len(x.slots)*2)
 	}
-	mask := uint64(len(x.slots) - 1)
 	n := s.at(id)
-	name := s.nameBytes(n)
-	h := x.hash(n.parent, name)
-	i := h & mask
-	for ; x.slots[i] != 0; i = (i + 1) & mask {
-		e := x.slots[i]
-		if e.hash() != uint32(h) {
-			continue
-		}
-		if o := s.at(e.id()); o.parent == n.parent && string(s.nameBytes(o)) == string(name) {
-			return false
-		}
+	h, i, dup := x.probe(s, n.parent, s.nameOf(n))
+	if dup != 0 {
+		return false
 	}
 	x.slots[i] = makeSlot(id, h)
 	x.n++
@@ -93,7 +86,7 @@ func (x *index) home(e slot) uint64 { return uint64(e.hash()) & uint64(len(x.slo
 func (x *index) remove(s *store, id nodeID) {
 	mask := uint64(len(x.slots) - 1)
 	n := s.at(id)
-	i := x.hash(n.parent, s.nameBytes(n)) & mask
+	i := x.hash(n.parent, s.nameOf(n)) & mask
 	for x.slots[i].id() != id {
 		i = (i + 1) & mask
 	}

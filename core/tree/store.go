@@ -244,6 +244,13 @@ func (s *store) nameBytes(n *node) []byte {
 	return name
 }
 
+// nameOf is n's name as a string aliasing the store, valid until the
+// store next changes.
+func (s *store) nameOf(n *node) string {
+	b := s.nameBytes(n)
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
 // name returns n's name; the root's is "".
 func (s *store) name(n *node) string { return string(s.nameBytes(n)) }
 

@@ -305,7 +305,7 @@ func TestIndexComparesNamesWhenHashesAgree(t *testing.T) {
 	applyAll(t, tr, 1, mkCreate("/a", ""))
 	x, s := &tr.s.index, tr.s
 	a := x.find(s, tr.root, "a")
-	h := x.hashString(tr.root, "b")
+	h := x.hash(tr.root, "b")
 	mask := uint64(len(x.slots) - 1)
 	i := h & mask
 	for x.slots[i] != 0 {
