@@ -55,7 +55,7 @@ func (c Config) Validate() error {
 	if s.SnapCount < 2 {
 		bad("server.snap_count", "must be at least 2, got %d", s.SnapCount)
 	}
-	if s.SnapLogFraction < 0 || s.SnapLogFraction > 100 || s.SnapLogFraction != s.SnapLogFraction {
+	if !(s.SnapLogFraction >= 0 && s.SnapLogFraction <= 100) { // NaN too
 		bad("server.snap_log_fraction", "must be between 0 and 100, got %v", s.SnapLogFraction)
 	}
 	if s.PreAllocSize < 0 {
