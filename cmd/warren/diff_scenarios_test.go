@@ -62,11 +62,7 @@ var diffScenarios = []scenario{
 	{name: "four-letter-words", run: scenarioFourLetterWords},
 	{name: "cons-fields", run: scenarioConsFields},
 	{name: "client-ahead", run: scenarioClientAhead},
-	{name: "mntr-keys", run: scenarioMntrKeys, known: []knownDiff{
-		// docs/compatibility.md: mntr. Warren's own keys.
-		{zk: "mntr zk_fsync_count: missing", warren: "mntr zk_fsync_count: there"},
-		{zk: "mntr zk_fsync_txns: missing", warren: "mntr zk_fsync_txns: there"},
-	}},
+	{name: "mntr-keys", run: scenarioMntrKeys},
 	{name: "system-nodes", run: scenarioSystemNodes},
 }
 

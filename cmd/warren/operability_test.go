@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,7 +18,6 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
-	"github.com/warrenzk/warren/core/metrics"
 	"github.com/warrenzk/warren/core/metrics/metricstest"
 )
 
@@ -60,47 +60,108 @@ func zkPrometheus(t *testing.T) map[string][2]string {
 	return out
 }
 
+// namespacedKey matches mntr's keys of a per-namespace summary.
+var namespacedKey = regexp.MustCompile(`^(zk_[a-z0-9]+)_.+_((?:read|write)_per_namespace)$`)
+
 // TestMetricsEndpoint scrapes a node, checks the text with promtool, and
 // checks that every key ZooKeeper 3.8's mntr reports has Warren's series of
-// ZooKeeper's name and type, unless the fixture says Warren leaves it out.
+// ZooKeeper's name and type, and that the series measure what happened.
 func TestMetricsEndpoint(t *testing.T) {
 	port := freePort(t)
 	w, z := startBoth(t, fmt.Sprintf("metrics: {enabled: true, http_host: 127.0.0.1, http_port: %d}", port))
-	c := connectZK(t, w.Addr, 10*time.Second)
-	if _, err := c.Create("/m", []byte("x"), zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
-		t.Fatal(err)
+	for _, addr := range []string{w.Addr, z.Addr} {
+		c := connectZK(t, addr, 10*time.Second)
+		if _, err := c.Create("/m", []byte("x"), zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := c.GetW("/m"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Set("/m", []byte("yy"), -1); err != nil { // fires the data watch
+			t.Fatal(err)
+		}
 	}
-	text := httpGet(t, "http://127.0.0.1:"+strconv.Itoa(port)+"/metrics")
+	text := string(httpGet(t, "http://127.0.0.1:"+strconv.Itoa(port)+"/metrics"))
 
+	fixture := zkPrometheus(t)
 	allowed := map[string]bool{}
-	for _, n := range metrics.ZooKeeperNames() {
-		allowed[n] = true
+	for _, series := range fixture {
+		allowed[series[0]] = true
 	}
-	if p := metricstest.Problems(t, text, allowed); len(p) > 0 {
+	if p := metricstest.Problems(t, []byte(text), allowed); len(p) > 0 {
 		t.Errorf("promtool check metrics:\n%s", strings.Join(p, "\n"))
 	}
-	for _, want := range []string{"\nznode_count 6\n", "\nephemerals_count 1\n", `warren_request_duration_seconds_count{op="create"} 1`} {
-		if !strings.Contains(string(text), want) {
+	for _, want := range []string{
+		"\nznode_count 6\n", "\nephemerals_count 1\n", `warren_request_duration_seconds_count{op="create"} 1`,
+		"\ndbinittime_count 1\n", "\nstartup_snap_load_time_count 1\n", "\nnode_changed_watch_count_sum 1\n",
+		`read_per_namespace_count{key="m"} 1`, `write_per_namespace_sum{key="m"} 7`,
+		`readlatency{quantile="0.99"}`, `updatelatency{quantile="0.5"}`,
+	} {
+		if !strings.Contains(text, want) {
 			t.Errorf("scrape lacks %q", want)
 		}
 	}
+	for _, moved := range []string{"updatelatency_count", "readlatency_count", "fsynctime_count", "sync_processor_batch_size_sum",
+		"prep_processor_request_queued", "sync_processor_request_queued", "response_bytes", "watch_bytes", "propagation_latency_count"} {
+		if v := seriesValue(t, text, moved); v < 1 {
+			t.Errorf("%s is %v after a create, a read and a setData, want at least 1", moved, v)
+		}
+	}
 
-	fixture := zkPrometheus(t)
 	out, err := fourLetter(z.Addr, "mntr", 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
+	wout, err := fourLetter(w.Addr, "mntr", 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same requests counted the same way: overlay records, watchers
+	// fired, bytes by namespace, start-up loads.
+	zv, wv := mntrValues(out), mntrValues(wout)
+	for _, k := range []string{"zk_outstanding_changes_queued", "zk_cnt_node_changed_watch_count", "zk_sum_node_changed_watch_count",
+		"zk_cnt_m_read_per_namespace", "zk_sum_m_read_per_namespace", "zk_cnt_m_write_per_namespace", "zk_sum_m_write_per_namespace",
+		"zk_cnt_dbinittime", "zk_cnt_startup_snap_load_time", "zk_cnt_startup_txns_loaded"} {
+		if zv[k] == "" || wv[k] != zv[k] {
+			t.Errorf("mntr's %s: Warren %q, ZooKeeper %q", k, wv[k], zv[k])
+		}
+	}
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		key, _, _ := strings.Cut(line, "\t")
+		key = namespacedKey.ReplaceAllString(key, "${1}_<namespace>_${2}")
 		series, ok := fixture[key]
 		switch {
 		case !ok:
 			t.Errorf("ZooKeeper's mntr reports %s, which testdata/zookeeper_prometheus.tsv does not list", key)
-		case series[0] == "-":
-		case !strings.Contains(string(text), "# TYPE "+series[0]+" "+series[1]+"\n"):
+		case !strings.Contains(text, "# TYPE "+series[0]+" "+series[1]+"\n"):
 			t.Errorf("mntr's %s: the scrape has no %s %s", key, series[1], series[0])
 		}
 	}
+}
+
+// mntrValues maps mntr's keys to their values.
+func mntrValues(out string) map[string]string {
+	m := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if k, v, ok := strings.Cut(line, "\t"); ok {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// seriesValue is the value of an unlabelled sample in a scrape.
+func seriesValue(t *testing.T, text, name string) float64 {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + ` (\S+)$`).FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("scrape has no sample %s", name)
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 // adminKeys returns the top-level keys of one AdminServer answer.

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/warrenzk/warren/core/proto"
+	"github.com/warrenzk/warren/core/stats"
 )
 
 // Exporter holds a node's Prometheus registry. It is the node's
@@ -16,7 +17,7 @@ import (
 type Exporter struct {
 	reg *prometheus.Registry
 
-	fsync, snapshot prometheus.Summary // ZooKeeper's, in ms
+	zkNames         []string // the series under ZooKeeper's names
 	requests        *prometheus.HistogramVec
 	batch           prometheus.Histogram
 	storageSync     prometheus.Observer
@@ -28,13 +29,6 @@ type Exporter struct {
 // provider exports the JVM's likewise).
 func New(backend string) *Exporter {
 	e := &Exporter{reg: prometheus.NewRegistry()}
-	// ZooKeeper's BASIC summaries: the median, in milliseconds.
-	e.fsync = prometheus.NewSummary(prometheus.SummaryOpts{
-		Name: "fsynctime", Help: "fsynctime summary", Objectives: map[float64]float64{0.5: 0.05},
-	})
-	e.snapshot = prometheus.NewSummary(prometheus.SummaryOpts{
-		Name: "snapshottime", Help: "snapshottime summary", Objectives: map[float64]float64{0.5: 0.05},
-	})
 	e.requests = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "warren_request_duration_seconds",
 		Help:    "Time from reading a request to answering it, by opcode (pings included).",
@@ -59,14 +53,40 @@ func New(backend string) *Exporter {
 		ConstLabels: labels,
 	}, nil)
 	e.storageSync, e.storageSnapshot = storageSync.WithLabelValues(), storageSnapshot.WithLabelValues()
-	e.reg.MustRegister(e.fsync, e.snapshot, e.requests, e.batch, storageSync, storageSnapshot,
+	e.reg.MustRegister(e.requests, e.batch, storageSync, storageSnapshot,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return e
+}
+
+// Track implements server.Observer: it exports reg's counters, summaries
+// and summary sets under ZooKeeper's names, read at every scrape (values in
+// ZooKeeper's units, mostly ms; summary sets labelled key).
+func (e *Exporter) Track(reg *stats.Registry) {
+	e.reg.MustRegister(newCounters(reg), newSummaries(reg))
+	for _, c := range reg.Counters() {
+		e.zkNames = append(e.zkNames, c.Name())
+	}
+	for _, s := range reg.Summaries() {
+		e.zkNames = append(e.zkNames, s.Name())
+	}
+	for _, s := range reg.SummarySets() {
+		e.zkNames = append(e.zkNames, s.Name())
+	}
 }
 
 // Watch adds the series read from src at every scrape. Call it once.
 func (e *Exporter) Watch(src Source) {
 	e.reg.MustRegister(newReading(src))
+}
+
+// ZooKeeperNames lists the series exported under ZooKeeper's names: its
+// gauges, and the counters and summaries Track was given.
+func (e *Exporter) ZooKeeperNames() []string {
+	names := make([]string, 0, len(zkGauges)+len(e.zkNames))
+	for _, g := range zkGauges {
+		names = append(names, g.name)
+	}
+	return append(names, e.zkNames...)
 }
 
 // Handler serves the registry in Prometheus's text format.
@@ -84,15 +104,11 @@ func (e *Exporter) RequestDone(op proto.Op, d time.Duration) {
 
 // BatchSynced implements server.Observer.
 func (e *Exporter) BatchSynced(txns int, d time.Duration) {
-	e.fsync.Observe(ms(d))
 	e.storageSync.Observe(d.Seconds())
 	e.batch.Observe(float64(txns))
 }
 
 // SnapshotWritten implements server.Observer.
 func (e *Exporter) SnapshotWritten(d time.Duration) {
-	e.snapshot.Observe(ms(d))
 	e.storageSnapshot.Observe(d.Seconds())
 }
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -10,6 +10,7 @@ import (
 	"github.com/warrenzk/warren/core/metrics/metricstest"
 	"github.com/warrenzk/warren/core/proto"
 	"github.com/warrenzk/warren/core/server"
+	"github.com/warrenzk/warren/core/stats"
 )
 
 type fixed server.Metrics
@@ -32,19 +33,39 @@ func scrape(t *testing.T, e *Exporter) []byte {
 	return b
 }
 
-func TestExporterSeries(t *testing.T) {
+// tracked returns an Exporter tracking a registry with a counter, a
+// summary of each level and a summary set, as a node's would.
+func tracked() (*Exporter, *stats.Counter, *stats.Summary, *stats.Summary, *stats.SummarySet) {
+	var reg stats.Registry
+	c := reg.Counter("bytes_received_count")
+	basic := reg.Summary("fsynctime", stats.Basic)
+	advanced := reg.Summary("readlatency", stats.Advanced)
+	set := reg.SummarySet("read_per_namespace", stats.Basic)
 	e := New("wal")
-	e.Watch(fixed{Version: "0.1.0 (Warren)", ServerState: "standalone", ZnodeCount: 5, BytesReceived: 42, FsyncTxns: 3})
+	e.Track(&reg)
+	return e, c, basic, advanced, set
+}
+
+func TestExporterSeries(t *testing.T) {
+	e, c, basic, advanced, set := tracked()
+	e.Watch(fixed{Version: "0.1.0 (Warren)", ServerState: "standalone", ZnodeCount: 5, FsyncTxns: 3})
+	c.Add(42)
+	basic.Add(1)
+	advanced.Add(2)
+	set.Add("app", 100)
 	e.RequestDone(proto.OpCreate, 2*time.Millisecond)
 	e.BatchSynced(3, time.Millisecond)
 	e.SnapshotWritten(time.Second)
 	text := string(scrape(t, e))
 	for _, want := range []string{
 		"\nznode_count 5\n",
+		"\nnon_mtls_local_conn_count 0\n",
 		"# TYPE bytes_received_count counter\nbytes_received_count 42\n",
 		"# TYPE fsynctime summary\n",
 		`fsynctime{quantile="0.5"} 1` + "\n",
-		"snapshottime_count 1\n",
+		"fsynctime_count 1\n",
+		`readlatency{quantile="0.99"} 2` + "\n",
+		`read_per_namespace_sum{key="app"} 100` + "\n",
 		`warren_request_duration_seconds_count{op="create"} 1`,
 		"warren_commit_batch_txns_sum 3\n",
 		`warren_storage_sync_duration_seconds_count{backend="wal"} 1`,
@@ -56,7 +77,10 @@ func TestExporterSeries(t *testing.T) {
 			t.Errorf("scrape lacks %q", want)
 		}
 	}
-	for _, name := range ZooKeeperNames() {
+	if strings.Contains(text, `fsynctime{quantile="0.9"}`) {
+		t.Error("a BASIC summary has quantiles beyond the median; ZooKeeper's has only the median")
+	}
+	for _, name := range e.ZooKeeperNames() {
 		if !strings.Contains(text, "# TYPE "+name+" ") {
 			t.Errorf("scrape lacks ZooKeeper's %s", name)
 		}
@@ -66,11 +90,12 @@ func TestExporterSeries(t *testing.T) {
 // TestExporterPassesPromtool: every series parses, and only ZooKeeper's own
 // names, kept for its dashboards, break Prometheus's naming advice.
 func TestExporterPassesPromtool(t *testing.T) {
-	e := New("wal")
+	e, _, _, _, set := tracked()
 	e.Watch(fixed{})
+	set.Add("app", 1)
 	e.RequestDone(proto.OpGetData, time.Millisecond)
 	allowed := map[string]bool{}
-	for _, n := range ZooKeeperNames() {
+	for _, n := range e.ZooKeeperNames() {
 		allowed[n] = true
 	}
 	if p := metricstest.Problems(t, scrape(t, e), allowed); len(p) > 0 {

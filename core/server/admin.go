@@ -61,7 +61,7 @@ var adminCommands = map[string]func(s *Server) (map[string]any, error){
 	"stats":             func(s *Server) (map[string]any, error) { return s.adminStats(true), nil },
 	"system_properties": func(*Server) (map[string]any, error) { return systemProperties(), nil },
 	"stat_reset": func(s *Server) (map[string]any, error) {
-		s.stats.reset()
+		s.resetStats()
 		return map[string]any{}, nil
 	},
 	"voting_view": func(*Server) (map[string]any, error) {
@@ -224,16 +224,10 @@ func systemProperties() map[string]any {
 }
 
 func (s *Server) adminMonitor() (map[string]any, error) {
-	m := &monitorReading{s: s, sync: s.stats.syncSummary()}
-	m.latMin, m.latAvg, m.latMax = s.stats.latency()
-	m.respLast, m.respMin, m.respMax = s.stats.responseSizes()
-	out := make(map[string]any, len(monitorKeys))
-	for _, k := range monitorKeys {
-		v := k.value(m)
-		if str, ok := v.(string); ok && (k.name == "zk_avg_latency" || k.name == "zk_avg_fsynctime") {
-			v, _ = strconv.ParseFloat(str, 64) // a number in JSON, as in ZooKeeper
-		}
-		out[k.name[len("zk_"):]] = v
+	vals := s.monitorValues()
+	out := make(map[string]any, len(vals))
+	for _, v := range vals {
+		out[v.key] = v.value
 	}
 	return out, nil
 }

@@ -95,6 +95,7 @@ func (c *conn) Notify(ev proto.WatcherEvent, acl []proto.ACL) {
 	ev.Encode(e)
 	frame := frameLen(e.Bytes())
 	c.srv.stats.observeResponse(len(frame))
+	c.srv.zk.watchBytes.Add(int64(len(frame) - 4))
 	c.send(frame)
 }
 
@@ -262,10 +263,10 @@ func (c *conn) readLoop() {
 			var ne net.Error
 			switch {
 			case errors.Is(err, io.EOF):
-				c.srv.stats.drops.Add(1) // the client closed: handleFailedRead
+				c.srv.zk.connectionDrops.Add(1) // the client closed: handleFailedRead
 			case errors.Is(err, net.ErrClosed):
 			case errors.As(err, &ne) && ne.Timeout() && first:
-				c.srv.stats.sessionlessExpired.Add(1)
+				c.srv.zk.sessionlessExpired.Add(1)
 				fallthrough
 			default:
 				c.srv.log.Debug("read failed", "remote", c.nc.RemoteAddr().String(), "err", err)
@@ -289,7 +290,7 @@ func (c *conn) readLoop() {
 		}
 		c.received.Add(1)
 		c.srv.stats.received.Add(1)
-		c.srv.stats.bytesReceived.Add(4 + int64(n))
+		c.srv.zk.bytesReceived.Add(4 + int64(n))
 		if first {
 			first = false
 			if !c.connect(frame) {
@@ -340,9 +341,9 @@ func (c *conn) connect(frame []byte) bool {
 			"remote", c.nc.RemoteAddr().String(), "err", d.Err())
 		return false
 	}
-	c.srv.stats.connectRequests.Add(1)
+	c.srv.zk.connectionRequests.Add(1)
 	if req.SessionID != 0 {
-		c.srv.stats.revalidates.Add(1)
+		c.srv.zk.connectionRevalidates.Add(1)
 	}
 	if last := c.srv.tree.LastZxid(); req.LastZxidSeen > last {
 		// The client saw a newer state than this server holds (a restored
@@ -483,7 +484,7 @@ func (c *conn) drain() {
 		c.fifo[0] = nil
 		c.fifo = c.fifo[1:]
 		if head.frame != nil && !head.handshake {
-			c.srv.stats.observeResponse(len(head.frame))
+			c.srv.observeReply(head.frame)
 		}
 		switch {
 		case head.close:
@@ -506,7 +507,7 @@ func (c *conn) runRead(r *request) {
 	defer c.mu.Unlock()
 	if len(c.fifo) == 0 {
 		if frame := c.srv.read(c, r); frame != nil {
-			c.srv.stats.observeResponse(len(frame))
+			c.srv.observeReply(frame)
 			c.send(frame)
 		}
 		return

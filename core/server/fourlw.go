@@ -2,11 +2,14 @@ package server
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
+
+	"github.com/warrenzk/warren/core/stats"
 )
 
 // knownWords are ZooKeeper's four-letter words (FourLetterCommands). A
@@ -61,7 +64,7 @@ func (s *Server) fourLetterText(word string, self *conn) string {
 		s.resetConnStats()
 		return "Connection stats reset.\n"
 	case "srst":
-		s.stats.reset()
+		s.resetStats()
 		return "Server stats reset.\n"
 	case "envi":
 		s.writeEnv(&b)
@@ -182,70 +185,95 @@ type monitorReading struct {
 	latMin, latMax             int64
 	latAvg                     float64
 	respLast, respMin, respMax int
-	sync                       syncSummary
 }
 
-// monitorKeys are mntr's keys in the order it writes them: the keys of
-// ZooKeeper 3.8's mntr that a standalone node can answer truthfully, in
-// ZooKeeper's order, then Warren's own (zk_fsync_count, zk_fsync_txns).
-// docs/compatibility.md lists the keys left out and why.
-var monitorKeys = []struct {
+// monitorGauges are mntr's first keys, in ZooKeeper 3.8's order: its
+// version and state, then the gauges of ZooKeeperServer.registerMetrics.
+// Five read 0 because their mechanism is one Warren does not have: TLS
+// (non_mtls_*, outstanding_tls_handshake, and auth_failed_count, which
+// counts failed TLS handshakes) and connection dropping under load
+// (connection_drop_probability, off by default in ZooKeeper).
+var monitorGauges = []struct {
 	name  string
 	value func(m *monitorReading) any
 }{
-	{"zk_version", func(m *monitorReading) any { return m.s.versionString() }},
-	{"zk_server_state", func(*monitorReading) any { return "standalone" }},
-	{"zk_ephemerals_count", func(m *monitorReading) any { return m.s.tree.EphemeralCount() }},
-	{"zk_num_alive_connections", func(m *monitorReading) any { return m.s.connCount() }},
-	{"zk_avg_latency", func(m *monitorReading) any { return javaDouble(m.latAvg) }},
-	{"zk_outstanding_requests", func(m *monitorReading) any { return m.s.outstanding() }},
-	{"zk_znode_count", func(m *monitorReading) any { return m.s.tree.NodeCount() }},
-	{"zk_global_sessions", func(m *monitorReading) any { return m.s.sessions.len() }},
-	{"zk_last_client_response_size", func(m *monitorReading) any { return m.respLast }},
-	{"zk_packets_sent", func(m *monitorReading) any { return m.s.stats.sent.Load() }},
-	{"zk_packets_received", func(m *monitorReading) any { return m.s.stats.received.Load() }},
-	{"zk_max_client_response_size", func(m *monitorReading) any { return m.respMax }},
-	{"zk_watch_count", func(m *monitorReading) any { return m.s.watches.Count() }},
-	{"zk_min_latency", func(m *monitorReading) any { return m.latMin }},
-	{"zk_max_file_descriptor_count", func(*monitorReading) any { return maxFDs() }},
-	{"zk_approximate_data_size", func(m *monitorReading) any { return m.s.tree.ApproximateDataSize() }},
-	{"zk_open_file_descriptor_count", func(*monitorReading) any { return openFDs() }},
-	{"zk_local_sessions", func(*monitorReading) any { return 0 }},
-	{"zk_uptime", func(m *monitorReading) any { return m.s.cfg.Now().Sub(m.s.started).Milliseconds() }},
-	{"zk_max_latency", func(m *monitorReading) any { return m.latMax }},
-	{"zk_min_client_response_size", func(m *monitorReading) any { return m.respMin }},
-	{"zk_sessionless_connections_expired", func(m *monitorReading) any { return m.s.stats.sessionlessExpired.Load() }},
-	{"zk_connection_drop_count", func(m *monitorReading) any { return m.s.stats.drops.Load() }},
-	{"zk_bytes_received_count", func(m *monitorReading) any { return m.s.stats.bytesReceived.Load() }},
-	{"zk_connection_request_count", func(m *monitorReading) any { return m.s.stats.connectRequests.Load() }},
-	{"zk_connection_rejected", func(m *monitorReading) any { return m.s.stats.rejected.Load() }},
-	{"zk_connection_revalidate_count", func(m *monitorReading) any { return m.s.stats.revalidates.Load() }},
-	{"zk_stale_sessions_expired", func(m *monitorReading) any { return m.s.stats.expired.Load() }},
-	{"zk_avg_fsynctime", func(m *monitorReading) any { return javaDouble(m.sync.avg) }},
-	{"zk_min_fsynctime", func(m *monitorReading) any { return m.sync.min }},
-	{"zk_max_fsynctime", func(m *monitorReading) any { return m.sync.max }},
-	{"zk_cnt_fsynctime", func(m *monitorReading) any { return m.sync.count }},
-	{"zk_sum_fsynctime", func(m *monitorReading) any { return m.sync.sum }},
-	{"zk_fsync_count", func(m *monitorReading) any { return m.sync.count }},
-	{"zk_fsync_txns", func(m *monitorReading) any { return m.sync.txns }},
+	{"version", func(m *monitorReading) any { return m.s.versionString() }},
+	{"server_state", func(*monitorReading) any { return "standalone" }},
+	{"ephemerals_count", func(m *monitorReading) any { return m.s.tree.EphemeralCount() }},
+	{"num_alive_connections", func(m *monitorReading) any { return m.s.connCount() }},
+	{"avg_latency", func(m *monitorReading) any { return m.latAvg }},
+	{"outstanding_requests", func(m *monitorReading) any { return m.s.outstanding() }},
+	{"znode_count", func(m *monitorReading) any { return m.s.tree.NodeCount() }},
+	{"global_sessions", func(m *monitorReading) any { return m.s.sessions.len() }},
+	{"non_mtls_remote_conn_count", func(*monitorReading) any { return 0 }},
+	{"last_client_response_size", func(m *monitorReading) any { return m.respLast }},
+	{"packets_sent", func(m *monitorReading) any { return m.s.stats.sent.Load() }},
+	{"packets_received", func(m *monitorReading) any { return m.s.stats.received.Load() }},
+	{"max_client_response_size", func(m *monitorReading) any { return m.respMax }},
+	{"connection_drop_probability", func(*monitorReading) any { return 0.0 }},
+	{"watch_count", func(m *monitorReading) any { return m.s.watches.Count() }},
+	{"auth_failed_count", func(*monitorReading) any { return 0 }},
+	{"min_latency", func(m *monitorReading) any { return m.latMin }},
+	{"max_file_descriptor_count", func(*monitorReading) any { return maxFDs() }},
+	{"approximate_data_size", func(m *monitorReading) any { return m.s.tree.ApproximateDataSize() }},
+	{"open_file_descriptor_count", func(*monitorReading) any { return openFDs() }},
+	{"local_sessions", func(*monitorReading) any { return 0 }},
+	{"uptime", func(m *monitorReading) any { return m.s.cfg.Now().Sub(m.s.started).Milliseconds() }},
+	{"max_latency", func(m *monitorReading) any { return m.latMax }},
+	{"outstanding_tls_handshake", func(*monitorReading) any { return 0 }},
+	{"min_client_response_size", func(m *monitorReading) any { return m.respMin }},
+	{"non_mtls_local_conn_count", func(*monitorReading) any { return 0 }},
 }
 
-// MonitorKeys lists the keys the mntr four-letter word reports, in order.
-func MonitorKeys() []string {
-	keys := make([]string, len(monitorKeys))
-	for i, k := range monitorKeys {
-		keys[i] = k.name
+// monitorValue is one mntr key (without its zk_ prefix) and its value: a
+// string, an integer, or a float64 that mntr prints as Java prints a double.
+type monitorValue struct {
+	key   string
+	value any
+}
+
+// monitorValues are mntr's keys and values in order: the gauges, then
+// ZooKeeper's ServerMetrics (counters, summaries, then the per-namespace
+// summary sets, as DefaultMetricsProvider dumps them), then Warren's own
+// fsync_count (cnt_fsynctime under an older name) and fsync_txns.
+func (s *Server) monitorValues() []monitorValue {
+	m := &monitorReading{s: s}
+	m.latMin, m.latAvg, m.latMax = s.stats.latency()
+	m.respLast, m.respMin, m.respMax = s.stats.responseSizes()
+	out := make([]monitorValue, 0, 512)
+	for _, g := range monitorGauges {
+		out = append(out, monitorValue{g.name, g.value(m)})
 	}
-	return keys
+	for _, c := range s.zk.reg.Counters() {
+		out = append(out, monitorValue{c.Name(), c.Value()})
+	}
+	summary := func(name string, r stats.Reading) {
+		out = append(out,
+			monitorValue{"avg_" + name, math.Round(r.Avg*10000) / 10000},
+			monitorValue{"min_" + name, r.Min}, monitorValue{"max_" + name, r.Max},
+			monitorValue{"cnt_" + name, r.Count}, monitorValue{"sum_" + name, r.Sum})
+		for i, p := range r.Percentiles {
+			out = append(out, monitorValue{stats.PercentileKeys[i] + "_" + name, p})
+		}
+	}
+	for _, sum := range s.zk.reg.Summaries() {
+		summary(sum.Name(), sum.Read())
+	}
+	for _, set := range s.zk.reg.SummarySets() {
+		set.Each(func(_ string, sum *stats.Summary) { summary(sum.Name(), sum.Read()) })
+	}
+	return append(out,
+		monitorValue{"fsync_count", s.zk.fsyncTime.Read().Count},
+		monitorValue{"fsync_txns", s.stats.syncedTxns.Load()})
 }
 
 // writeMonitor is mntr.
 func (s *Server) writeMonitor(b *strings.Builder) {
-	m := &monitorReading{s: s, sync: s.stats.syncSummary()}
-	m.latMin, m.latAvg, m.latMax = s.stats.latency()
-	m.respLast, m.respMin, m.respMax = s.stats.responseSizes()
-	for _, k := range monitorKeys {
-		fmt.Fprintf(b, "%s\t%v\n", k.name, k.value(m))
+	for _, v := range s.monitorValues() {
+		if f, ok := v.value.(float64); ok {
+			v.value = javaDouble(f)
+		}
+		fmt.Fprintf(b, "zk_%s\t%v\n", v.key, v.value)
 	}
 }
 

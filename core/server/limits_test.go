@@ -15,7 +15,7 @@ func TestMaxClientCnxnsPerAddress(t *testing.T) {
 	third := dialRaw(t, n.addr)
 	third.writeFrame(t, proto.Marshal(&proto.ConnectRequest{TimeOut: 4000, Passwd: make([]byte, 16)}))
 	third.expectClosed(t)
-	if got := n.srv.stats.rejected.Load(); got != 1 {
+	if got := n.srv.zk.connectionRejected.Value(); got != 1 {
 		t.Errorf("zk_connection_rejected counts %d refusals, want 1", got)
 	}
 

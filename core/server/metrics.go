@@ -2,9 +2,10 @@ package server
 
 import "time"
 
-// Metrics is a read-only reading of the values mntr reports, taken at once
-// so that related values agree. A metrics exporter reads it at every
-// scrape; core/server stays free of any metrics library.
+// Metrics is a read-only reading of the gauges mntr reports, and Warren's
+// own counters, taken at once so that related values agree. A metrics
+// exporter reads it at every scrape, and ZooKeeper's ServerMetrics from
+// Stats; core/server stays free of any metrics library.
 type Metrics struct {
 	Version     string
 	ServerState string // "standalone"
@@ -30,21 +31,8 @@ type Metrics struct {
 	MinClientResponse   int
 	MaxClientResponse   int
 
-	// Counters, as ServerMetrics counts them (srst resets them).
-	SessionlessConnectionsExpired int64
-	ConnectionDrops               int64
-	BytesReceived                 int64
-	ConnectionRequests            int64
-	ConnectionsRejected           int64
-	ConnectionRevalidates         int64
-	StaleSessionsExpired          int64
-
-	// Log syncs (group commits) since start or srst: how many, the txns
-	// they covered, and their total, smallest and largest time.
-	FsyncCount                         int64
-	FsyncTxns                          int64
-	FsyncSumMs, FsyncMinMs, FsyncMaxMs int64
-	FsyncAvgMs                         float64
+	// FsyncTxns counts the txns log syncs made durable since start or srst.
+	FsyncTxns int64
 
 	LastZxid         int64
 	SnapshotsWritten int64
@@ -60,36 +48,27 @@ type Metrics struct {
 // Metrics returns the node's current counters and gauges.
 func (s *Server) Metrics() Metrics {
 	m := Metrics{
-		Version:                       s.versionString(),
-		ServerState:                   "standalone",
-		EphemeralsCount:               s.tree.EphemeralCount(),
-		AliveConnections:              s.connCount(),
-		OutstandingRequests:           s.outstanding(),
-		ZnodeCount:                    s.tree.NodeCount(),
-		GlobalSessions:                s.sessions.len(),
-		WatchCount:                    s.watches.Count(),
-		ApproximateDataSize:           int64(s.tree.ApproximateDataSize()),
-		OpenFileDescriptors:           openFDs(),
-		MaxFileDescriptors:            maxFDs(),
-		Uptime:                        s.cfg.Now().Sub(s.started),
-		PacketsSent:                   s.stats.sent.Load(),
-		PacketsReceived:               s.stats.received.Load(),
-		SessionlessConnectionsExpired: s.stats.sessionlessExpired.Load(),
-		ConnectionDrops:               s.stats.drops.Load(),
-		BytesReceived:                 s.stats.bytesReceived.Load(),
-		ConnectionRequests:            s.stats.connectRequests.Load(),
-		ConnectionsRejected:           s.stats.rejected.Load(),
-		ConnectionRevalidates:         s.stats.revalidates.Load(),
-		StaleSessionsExpired:          s.stats.expired.Load(),
-		LastZxid:                      int64(s.tree.LastZxid()),
-		SnapshotsWritten:              s.snaps.written.Load(),
-		SnapshotsSkipped:              s.snaps.skipped.Load(),
-		TxnLogFailures:                s.logFailures.Load(),
+		Version:             s.versionString(),
+		ServerState:         "standalone",
+		EphemeralsCount:     s.tree.EphemeralCount(),
+		AliveConnections:    s.connCount(),
+		OutstandingRequests: s.outstanding(),
+		ZnodeCount:          s.tree.NodeCount(),
+		GlobalSessions:      s.sessions.len(),
+		WatchCount:          s.watches.Count(),
+		ApproximateDataSize: int64(s.tree.ApproximateDataSize()),
+		OpenFileDescriptors: openFDs(),
+		MaxFileDescriptors:  maxFDs(),
+		Uptime:              s.cfg.Now().Sub(s.started),
+		PacketsSent:         s.stats.sent.Load(),
+		PacketsReceived:     s.stats.received.Load(),
+		FsyncTxns:           s.stats.syncedTxns.Load(),
+		LastZxid:            int64(s.tree.LastZxid()),
+		SnapshotsWritten:    s.snaps.written.Load(),
+		SnapshotsSkipped:    s.snaps.skipped.Load(),
+		TxnLogFailures:      s.logFailures.Load(),
 	}
 	m.MinLatencyMs, m.AvgLatencyMs, m.MaxLatencyMs = s.stats.latency()
 	m.LastClientResponse, m.MinClientResponse, m.MaxClientResponse = s.stats.responseSizes()
-	sync := s.stats.syncSummary()
-	m.FsyncCount, m.FsyncTxns = sync.count, sync.txns
-	m.FsyncSumMs, m.FsyncMinMs, m.FsyncMaxMs, m.FsyncAvgMs = sync.sum, sync.min, sync.max, sync.avg
 	return m
 }

@@ -10,18 +10,17 @@ import (
 	"github.com/warrenzk/warren/core/proto"
 )
 
-// mntrKeys are the keys mntr reports, in order: ZooKeeper 3.8's that a
-// standalone node can answer truthfully, then Warren's own.
-var mntrKeys = []string{
+// mntrGauges are mntr's first keys, in ZooKeeper 3.8's order. The
+// ServerMetrics keys that follow are compared with a live ZooKeeper 3.8's
+// by cmd/warren's differential scenario mntr-keys.
+var mntrGauges = []string{
 	"zk_version", "zk_server_state", "zk_ephemerals_count", "zk_num_alive_connections", "zk_avg_latency",
-	"zk_outstanding_requests", "zk_znode_count", "zk_global_sessions", "zk_last_client_response_size",
-	"zk_packets_sent", "zk_packets_received", "zk_max_client_response_size", "zk_watch_count",
-	"zk_min_latency", "zk_max_file_descriptor_count", "zk_approximate_data_size", "zk_open_file_descriptor_count",
-	"zk_local_sessions", "zk_uptime", "zk_max_latency", "zk_min_client_response_size",
-	"zk_sessionless_connections_expired", "zk_connection_drop_count", "zk_bytes_received_count",
-	"zk_connection_request_count", "zk_connection_rejected", "zk_connection_revalidate_count", "zk_stale_sessions_expired",
-	"zk_avg_fsynctime", "zk_min_fsynctime", "zk_max_fsynctime", "zk_cnt_fsynctime", "zk_sum_fsynctime",
-	"zk_fsync_count", "zk_fsync_txns",
+	"zk_outstanding_requests", "zk_znode_count", "zk_global_sessions", "zk_non_mtls_remote_conn_count",
+	"zk_last_client_response_size", "zk_packets_sent", "zk_packets_received", "zk_max_client_response_size",
+	"zk_connection_drop_probability", "zk_watch_count", "zk_auth_failed_count", "zk_min_latency",
+	"zk_max_file_descriptor_count", "zk_approximate_data_size", "zk_open_file_descriptor_count",
+	"zk_local_sessions", "zk_uptime", "zk_max_latency", "zk_outstanding_tls_handshake",
+	"zk_min_client_response_size", "zk_non_mtls_local_conn_count",
 }
 
 func mntr(t *testing.T, addr string) (keys []string, values map[string]string) {
@@ -71,19 +70,34 @@ func TestMntrCountsWhatHappened(t *testing.T) {
 	}, "the session to expire")
 
 	keys, v := mntr(t, n.addr)
-	if !slices.Equal(keys, mntrKeys) {
-		t.Errorf("mntr keys:\n  %v\nwant\n  %v", keys, mntrKeys)
+	if len(keys) < len(mntrGauges) || !slices.Equal(keys[:len(mntrGauges)], mntrGauges) {
+		t.Errorf("mntr keys begin:\n  %v\nwant\n  %v", keys[:min(len(keys), len(mntrGauges))], mntrGauges)
+	}
+	if last := keys[len(keys)-2:]; !slices.Equal(last, []string{"zk_fsync_count", "zk_fsync_txns"}) {
+		t.Errorf("mntr ends with %v, want Warren's own two keys last", last)
+	}
+	if len(v) != len(keys) {
+		t.Errorf("mntr repeats keys: %d lines, %d keys", len(keys), len(v))
 	}
 	for key, min := range map[string]int64{
-		"zk_connection_request_count":        2,
-		"zk_connection_revalidate_count":     1,
-		"zk_connection_drop_count":           1,
-		"zk_sessionless_connections_expired": 1,
-		"zk_packets_received":                3, // two ConnectRequests and the exists
-		"zk_packets_sent":                    3,
-		"zk_cnt_fsynctime":                   2, // createSession, closeSession
-		"zk_fsync_txns":                      2,
-		"zk_min_client_response_size":        16, // a ReplyHeader
+		"zk_connection_request_count":         2,
+		"zk_connection_revalidate_count":      1,
+		"zk_connection_drop_count":            1,
+		"zk_sessionless_connections_expired":  1,
+		"zk_packets_received":                 3, // two ConnectRequests and the exists
+		"zk_packets_sent":                     3,
+		"zk_cnt_fsynctime":                    2, // createSession, closeSession
+		"zk_fsync_txns":                       2,
+		"zk_min_client_response_size":         16, // a ReplyHeader
+		"zk_cnt_readlatency":                  1,  // the exists
+		"zk_cnt_updatelatency":                1,  // createSession
+		"zk_cnt_prep_process_time":            2,
+		"zk_cnt_close_session_prep_time":      1,
+		"zk_cnt_sync_processor_queue_time_ms": 2,
+		"zk_sum_sync_processor_batch_size":    2,
+		"zk_cnt_dbinittime":                   1,
+		"zk_cnt_startup_snap_load_time":       1,
+		"zk_response_bytes":                   16,
 	} {
 		if got := mntrInt(t, v, key); got < min {
 			t.Errorf("%s = %d, want at least %d", key, got, min)
@@ -106,7 +120,8 @@ func TestMntrCountsWhatHappened(t *testing.T) {
 	for _, k := range slices.Sorted(maps.Keys(map[string]bool{
 		"zk_packets_received": true, "zk_connection_request_count": true,
 		"zk_connection_drop_count": true, "zk_bytes_received_count": true, "zk_stale_sessions_expired": true,
-		"zk_cnt_fsynctime": true, "zk_fsync_txns": true,
+		"zk_cnt_fsynctime": true, "zk_fsync_txns": true, "zk_cnt_readlatency": true, "zk_p50_readlatency": true,
+		"zk_cnt_dbinittime": true, "zk_response_bytes": true,
 	})) {
 		if v[k] != "0" {
 			t.Errorf("%s = %s after srst, want 0", k, v[k])

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/warrenzk/warren/core/proto"
+	"github.com/warrenzk/warren/core/stats"
 )
 
 // Observer is told about events whose distribution matters to an operator
@@ -12,6 +13,10 @@ import (
 // one. Calls come from the request path: an Observer must be quick and safe
 // for concurrent use.
 type Observer interface {
+	// Track is called once, before the node recovers, with its counters
+	// and summaries under ZooKeeper's ServerMetrics names; an exporter
+	// reads the counters and sets the summaries' sinks.
+	Track(reg *stats.Registry)
 	// RequestDone reports a request answered (pings included), d after it
 	// was read.
 	RequestDone(op proto.Op, d time.Duration)
@@ -24,17 +29,25 @@ type Observer interface {
 // nopObserver is the Observer of a node configured without one.
 type nopObserver struct{}
 
+func (nopObserver) Track(*stats.Registry)               {}
 func (nopObserver) RequestDone(proto.Op, time.Duration) {}
 func (nopObserver) BatchSynced(int, time.Duration)      {}
 func (nopObserver) SnapshotWritten(time.Duration)       {}
 
 // observeRequest records a request's latency for srvr, mntr, cons and the
 // Observer; zxid is the one its reply carries, failed is true for a write
-// whose txn became an error txn (which ZooKeeper's cons shows as "NA").
-func (s *Server) observeRequest(r *request, zxid int64, failed bool) {
+// whose txn became an error txn (which ZooKeeper's cons shows as "NA"),
+// write is true for a request that took a zxid (its latency is an
+// updatelatency, the others' a readlatency, as in ServerStats).
+func (s *Server) observeRequest(r *request, zxid int64, failed, write bool) {
 	now := s.cfg.Now()
 	d := now.Sub(r.start)
 	s.stats.observeLatency(d)
+	if write {
+		s.zk.updateLatency.Add(millis(d))
+	} else {
+		s.zk.readLatency.Add(millis(d))
+	}
 	s.cfg.Observer.RequestDone(r.op, d)
 	if r.conn != nil {
 		op := lastOpNames[r.op]

@@ -36,13 +36,18 @@ type proposal struct {
 	req  *request
 	done chan struct{} // closed once applied, for shutdown's barrier
 	lost bool          // the log could not take it: answer an error, apply nothing
+
+	queued time.Time // when prep handed it to group commit
 }
 
 // submit preps r and hands it to the log goroutine. Holding prepMu across
 // the channel send keeps pipeline order equal to zxid order.
 func (s *Server) submit(r *request) {
+	s.zk.prepQueued.Add(1)
+	s.prepWaiting.Add(1)
 	s.prepMu.Lock()
 	defer s.prepMu.Unlock()
+	s.zk.prepQueueSize.Add(s.prepWaiting.Add(-1))
 	if s.stopping.Load() && !r.internal && r.op != proto.OpCloseSession {
 		// Accepted before shutdown began but too late to run.
 		if r.slot != nil {
@@ -50,7 +55,20 @@ func (s *Server) submit(r *request) {
 		}
 		return
 	}
-	s.proposals <- s.prepare(r)
+	start := time.Now()
+	if !r.start.IsZero() {
+		s.zk.prepQueueTime.Add(millis(start.Sub(r.start)))
+	}
+	p := s.prepare(r)
+	p.queued = time.Now()
+	took := millis(p.queued.Sub(start))
+	s.zk.prepProcessTime.Add(took)
+	if r.op == proto.OpCloseSession {
+		s.zk.closeSessionPrepTime.Add(took)
+	}
+	s.proposals <- p
+	s.zk.syncQueued.Add(1)
+	s.zk.proposalProcessTime.Add(millis(time.Since(p.queued)))
 }
 
 // prepare turns r into a proposal. Every write takes a zxid, failed ones
@@ -120,6 +138,11 @@ func (s *Server) logLoop() {
 				break drain
 			}
 		}
+		flush := time.Now()
+		s.zk.syncQueueSize.Add(int64(len(batch) + len(s.proposals)))
+		for _, p := range batch {
+			s.zk.syncQueueTime.Add(millis(flush.Sub(p.queued)))
+		}
 		if err := s.logBatch(batch); err != nil {
 			s.applies <- s.dropUnlogged(batch, err)
 			failing = true
@@ -130,6 +153,11 @@ func (s *Server) logLoop() {
 			s.log.Info("the txn log takes writes again", "last_durable_zxid", fmt.Sprintf("%#x", s.zab.Committed()))
 		}
 		s.applies <- append([]*proposal(nil), batch...)
+		flushed := time.Now()
+		s.zk.syncFlushTime.Add(millis(flushed.Sub(flush)))
+		for _, p := range batch {
+			s.zk.syncQueueAndFlushTime.Add(millis(flushed.Sub(p.queued)))
+		}
 	}
 }
 
@@ -154,11 +182,14 @@ func (s *Server) logBatch(batch []*proposal) error {
 	if err := s.txnLog.Append(entries...); err != nil {
 		return fmt.Errorf("append to txn log: %w", err)
 	}
+	s.zk.syncProcessTime.Add(millis(time.Since(start)))
 	if err := s.txnLog.Sync(); err != nil {
 		return fmt.Errorf("sync txn log: %w", err)
 	}
 	took := time.Since(start)
-	s.stats.observeSync(took, len(entries))
+	s.zk.fsyncTime.Add(millis(took))
+	s.zk.syncBatchSize.Add(int64(len(entries)))
+	s.stats.syncedTxns.Add(int64(len(entries)))
 	s.cfg.Observer.BatchSynced(len(entries), took)
 	s.zab.Durable(rd.Persist[len(rd.Persist)-1].Zxid)
 	if got := s.zab.Ready(); len(got.Committed) != len(rd.Persist) {
@@ -180,6 +211,7 @@ func (s *Server) applyLoop() {
 	for batch := range s.applies {
 		var last, logged int64
 		applied := 0
+		now := s.cfg.Now().UnixMilli()
 		for _, p := range batch {
 			switch {
 			case p.txn == nil:
@@ -193,6 +225,7 @@ func (s *Server) applyLoop() {
 			}
 			res := s.tree.Apply(&p.hdr, p.txn)
 			s.applySessionEffects(&p.hdr, p.txn, res)
+			s.zk.observeApplied(&p.hdr, p.txn, now)
 			if rp, ok := s.complete(p, res); ok {
 				replies = append(replies, rp)
 				if rp.c.queuedReads.Load() > 0 {
@@ -288,7 +321,7 @@ func (s *Server) complete(p *proposal, res tree.Result) (reply, bool) {
 	}
 	c := r.conn
 	zxid := p.hdr.Zxid
-	s.observeRequest(r, zxid, p.hdr.Type == proto.OpError)
+	s.observeRequest(r, zxid, p.hdr.Type == proto.OpError, true)
 	if r.op == proto.OpCreateSession {
 		c.sessionCreated(r)
 		return reply{}, false

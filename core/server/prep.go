@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/warrenzk/warren/core/proto"
+	"github.com/warrenzk/warren/core/stats"
 	"github.com/warrenzk/warren/core/tree"
 )
 
@@ -26,10 +27,12 @@ type prepView struct {
 	tree    *tree.Tree
 	changes []*changeRecord // outstanding changes in zxid order
 	byPath  map[string]*changeRecord
+
+	queued, removed *stats.Counter // outstanding_changes_queued and _removed
 }
 
-func newPrepView(t *tree.Tree) *prepView {
-	return &prepView{tree: t, byPath: map[string]*changeRecord{}}
+func newPrepView(t *tree.Tree, queued, removed *stats.Counter) *prepView {
+	return &prepView{tree: t, byPath: map[string]*changeRecord{}, queued: queued, removed: removed}
 }
 
 // record returns a copy of the projected state of path, or ErrNoNode. It is
@@ -59,6 +62,7 @@ func (c *changeRecord) duplicate(zxid int64) *changeRecord {
 func (v *prepView) add(c *changeRecord) {
 	v.changes = append(v.changes, c)
 	v.byPath[c.path] = c
+	v.queued.Add(1)
 }
 
 // forget drops the records of every txn up to zxid once it is applied: the
@@ -77,6 +81,7 @@ func (v *prepView) forget(zxid int64) {
 	if n > 0 {
 		clear(v.changes[:n])
 		v.changes = v.changes[n:]
+		v.removed.Add(int64(n))
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 func (s *Server) read(c *conn, r *request) []byte {
 	zxid := s.tree.LastZxid()
 	// Pings count in the latencies, as in ZooKeeper's FinalRequestProcessor.
-	defer s.observeRequest(r, zxid, false)
+	defer s.observeRequest(r, zxid, false, false)
 	if r.op == proto.OpPing {
 		return encodeReply(proto.XidPing, zxid, proto.ErrOK, nil)
 	}
@@ -59,6 +59,7 @@ func (s *Server) readOp(c *conn, op proto.Op, body proto.Record, ids []proto.Id)
 		if err != nil {
 			return nil, err
 		}
+		s.zk.observeRead(path, 0)
 		return &proto.ExistsResponse{Stat: st}, nil
 
 	case proto.OpGetData:
@@ -188,6 +189,7 @@ func (s *Server) getData(c *conn, path string, watchOn bool, ids []proto.Id) (*p
 			return nil, err
 		}
 	}
+	s.zk.observeRead(path, len(data))
 	return &proto.GetDataResponse{Data: data, Stat: st}, nil
 }
 
@@ -203,7 +205,15 @@ func (s *Server) getChildren(c *conn, path string, watchOn bool, ids []proto.Id)
 	if watchOn {
 		w = c
 	}
-	return s.tree.GetChildren(path, w)
+	children, st, err := s.tree.GetChildren(path, w)
+	if err == nil {
+		n := 0
+		for _, child := range children {
+			n += len(child)
+		}
+		s.zk.observeRead(path, n)
+	}
+	return children, st, err
 }
 
 // multiRead answers each read of a multiRead; a failing read becomes an

@@ -28,6 +28,8 @@ func (s *Server) recover() error {
 	if err != nil {
 		return err
 	}
+	replayStart := time.Now()
+	s.zk.startupSnapLoadTime.Add(millis(replayStart.Sub(start)))
 	it, err := s.txnLog.ReadFrom(from + 1)
 	if errors.Is(err, storage.ErrCompacted) {
 		if failed != nil {
@@ -60,6 +62,11 @@ func (s *Server) recover() error {
 		return fmt.Errorf("read txn log: %w", err)
 	}
 	s.snaps.since = n
+	if n > 0 { // as FileTxnSnapLog.fastForwardFromEdits, which returns early on an empty log
+		s.zk.startupTxnsLoaded.Add(int64(n))
+		s.zk.startupTxnsLoadTime.Add(millis(time.Since(replayStart)))
+	}
+	s.zk.dbInitTime.Add(millis(time.Since(start)))
 	if from > 0 || n > 0 {
 		debug.FreeOSMemory()
 		s.log.Info("recovered", "snapshot_zxid", fmt.Sprintf("%#x", from), "replayed_txns", n,

@@ -139,9 +139,11 @@ type Server struct {
 	conns     map[*conn]bool
 	perAddr   map[string]int
 	stats     serverStats
+	zk        *zkMetrics
 	started   time.Time
 
 	logFailures atomic.Int64 // batches the txn log refused
+	prepWaiting atomic.Int64 // requests waiting for prepMu
 	stopping    atomic.Bool
 	quit        chan struct{}
 	loops       sync.WaitGroup // pipeline, expiry and container goroutines
@@ -153,8 +155,11 @@ type Server struct {
 // node serves everything it acknowledged.
 func New(cfg Config, store storage.Backend, checker *auth.Checker) (*Server, error) {
 	cfg.setDefaults()
-	watches := watch.NewManager()
+	zk := newZKMetrics()
+	cfg.Observer.Track(&zk.reg)
+	watches := watch.NewManager(zk.watchersFired)
 	s := &Server{
+		zk:        zk,
 		cfg:       cfg,
 		log:       cfg.Logger,
 		store:     store,
@@ -179,7 +184,7 @@ func New(cfg Config, store storage.Backend, checker *auth.Checker) (*Server, err
 	if err := s.recover(); err != nil {
 		return nil, err
 	}
-	s.prep = newPrepView(s.tree)
+	s.prep = newPrepView(s.tree, zk.changesQueued, zk.changesRemoved)
 	s.snaps.init(cfg.SnapCount, cfg.SnapLogFraction)
 	s.zab = zab.NewBroadcast(cfg.ServerID, []int64{cfg.ServerID}, nil, s.lastZxid)
 	return s, nil
@@ -265,7 +270,7 @@ func (s *Server) accept(nc net.Conn) {
 	}
 	if s.cfg.MaxClientCnxns > 0 && s.perAddr[host] >= s.cfg.MaxClientCnxns {
 		s.mu.Unlock()
-		s.stats.rejected.Add(1)
+		s.zk.connectionRejected.Add(1)
 		s.log.Warn("too many connections from one address; closing the new one (raise maxClientCnxns if this client is legitimate)",
 			"addr", host, "max", s.cfg.MaxClientCnxns)
 		nc.Close()
@@ -336,7 +341,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) expireSessions() {
 	for _, id := range s.sessions.expired() {
 		s.log.Info("expiring session", "session", fmt.Sprintf("0x%x", id))
-		s.stats.expired.Add(1)
+		s.zk.staleSessionsExpired.Add(1)
 		s.submit(&request{session: id, op: proto.OpCloseSession, internal: true})
 	}
 }

@@ -141,6 +141,7 @@ func (s *Server) writeSnapshot(v *tree.SnapshotView, sessions []snapshot.Session
 	s.snaps.written.Add(1)
 	s.snaps.lastSize.Store(w.n)
 	s.snaps.last.Store(&snapshotInfo{zxid: v.Zxid(), at: s.cfg.Now()})
+	s.zk.snapshotTime.Add(millis(time.Since(start)))
 	s.cfg.Observer.SnapshotWritten(time.Since(start))
 	s.log.Info("snapshot written", "zxid", zxid, "bytes", w.n, "sessions", len(sessions),
 		"took", time.Since(start).Round(time.Millisecond))

@@ -8,32 +8,20 @@ import (
 	"time"
 )
 
-// serverStats are the counters srvr, stat and mntr report (ZooKeeper's
-// ServerStats and the ServerMetrics a standalone node has). srst resets
+// serverStats are the counters srvr, stat and mntr report as ZooKeeper's
+// ServerStats keeps them (its ServerMetrics are zkMetrics). srst resets
 // them all, as ServerStats.reset does.
 type serverStats struct {
 	received    atomic.Int64 // packets received
 	sent        atomic.Int64 // packets sent: replies, notifications, connect responses
 	connections atomic.Int64 // connections accepted
-	expired     atomic.Int64 // sessions expired (zk_stale_sessions_expired)
+	syncedTxns  atomic.Int64 // txns made durable by log syncs (Warren's zk_fsync_txns)
 
-	bytesReceived      atomic.Int64 // length prefixes and frames read (zk_bytes_received_count)
-	connectRequests    atomic.Int64 // ConnectRequests read (zk_connection_request_count)
-	revalidates        atomic.Int64 // ConnectRequests that reattach a session (zk_connection_revalidate_count)
-	drops              atomic.Int64 // connections the client closed under a read (zk_connection_drop_count)
-	sessionlessExpired atomic.Int64 // connections closed idle before their ConnectRequest
-	rejected           atomic.Int64 // connections refused over maxClientCnxns (zk_connection_rejected)
-
-	mu         sync.Mutex
-	latMin     time.Duration
-	latMax     time.Duration
-	latTotal   time.Duration
-	latCount   int64
-	syncs      int64 // log syncs
-	syncedTxns int64 // txns covered by those syncs
-	syncTotal  time.Duration
-	syncMin    time.Duration
-	syncMax    time.Duration
+	mu       sync.Mutex
+	latMin   time.Duration
+	latMax   time.Duration
+	latTotal time.Duration
+	latCount int64
 
 	// Sizes of the last, smallest and largest reply or notification, without
 	// the length prefix (ZooKeeper's BufferStats), and how many there were.
@@ -52,22 +40,6 @@ func (st *serverStats) observeLatency(d time.Duration) {
 	}
 	st.latTotal += d
 	st.latCount++
-}
-
-// observeSync records one batch made durable: how long it took to append
-// and sync, and how many txns it held.
-func (st *serverStats) observeSync(d time.Duration, txns int) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.syncs == 0 || d < st.syncMin {
-		st.syncMin = d
-	}
-	if d > st.syncMax {
-		st.syncMax = d
-	}
-	st.syncs++
-	st.syncedTxns += int64(txns)
-	st.syncTotal += d
 }
 
 // observeResponse records the size of a reply or notification frame
@@ -97,24 +69,6 @@ func (st *serverStats) latency() (minMs int64, avgMs float64, maxMs int64) {
 	return st.latMin.Milliseconds(), float64(st.latTotal.Microseconds()) / 1000 / float64(st.latCount), st.latMax.Milliseconds()
 }
 
-// syncSummary is ZooKeeper's fsynctime summary, in milliseconds.
-type syncSummary struct {
-	avg                  float64
-	min, max, count, sum int64
-	txns                 int64
-}
-
-func (st *serverStats) syncSummary() syncSummary {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	s := syncSummary{count: st.syncs, txns: st.syncedTxns}
-	if st.syncs > 0 {
-		s.min, s.max, s.sum = st.syncMin.Milliseconds(), st.syncMax.Milliseconds(), st.syncTotal.Milliseconds()
-		s.avg = float64(st.syncTotal.Microseconds()) / 1000 / float64(st.syncs)
-	}
-	return s
-}
-
 // responseSizes returns the sizes observeResponse saw: the last, smallest
 // and largest, each -1 before the first, as ZooKeeper reports them.
 func (st *serverStats) responseSizes() (last, min, max int) {
@@ -128,14 +82,12 @@ func (st *serverStats) responseSizes() (last, min, max int) {
 
 // reset is srst.
 func (st *serverStats) reset() {
-	for _, c := range []*atomic.Int64{&st.received, &st.sent, &st.expired, &st.bytesReceived,
-		&st.connectRequests, &st.revalidates, &st.drops, &st.sessionlessExpired, &st.rejected} {
+	for _, c := range []*atomic.Int64{&st.received, &st.sent, &st.syncedTxns} {
 		c.Store(0)
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.latMin, st.latMax, st.latTotal, st.latCount = 0, 0, 0, 0
-	st.syncs, st.syncedTxns, st.syncTotal, st.syncMin, st.syncMax = 0, 0, 0, 0, 0
 	st.respLast, st.respMin, st.respMax, st.responses = 0, 0, 0, 0
 }
 

@@ -17,7 +17,7 @@ func benchPaths(n int) []string {
 }
 
 func BenchmarkApplyCreate(b *testing.B) {
-	tr := New(Options{Watches: watch.NewManager()})
+	tr := New(Options{Watches: watch.NewManager(nil)})
 	applyAll(b, tr, 1, mkCreate("/bench", ""))
 	paths := benchPaths(b.N)
 	txn := &proto.CreateTxn{Data: make([]byte, 100), ACL: proto.OpenACLUnsafe, ParentCversion: -1}
@@ -34,7 +34,7 @@ func BenchmarkApplyCreate(b *testing.B) {
 }
 
 func BenchmarkApplySetData(b *testing.B) {
-	tr := New(Options{Watches: watch.NewManager()})
+	tr := New(Options{Watches: watch.NewManager(nil)})
 	applyAll(b, tr, 1, mkCreate("/bench", ""))
 	txn := &proto.SetDataTxn{Path: "/bench", Data: make([]byte, 100)}
 	hdr := &proto.TxnHeader{ClientID: sess, Type: proto.OpSetData}
@@ -47,7 +47,7 @@ func BenchmarkApplySetData(b *testing.B) {
 }
 
 func BenchmarkGetData(b *testing.B) {
-	tr := New(Options{Watches: watch.NewManager()})
+	tr := New(Options{Watches: watch.NewManager(nil)})
 	applyAll(b, tr, 1, mkCreate("/bench", ""))
 	paths := benchPaths(10000)
 	for i, p := range paths {
@@ -66,7 +66,7 @@ func BenchmarkGetData(b *testing.B) {
 }
 
 func BenchmarkGetDataWatch(b *testing.B) {
-	tr := New(Options{Watches: watch.NewManager()})
+	tr := New(Options{Watches: watch.NewManager(nil)})
 	applyAll(b, tr, 1, mkCreate("/bench", "x"))
 	w := &recorder{}
 	b.ReportAllocs()

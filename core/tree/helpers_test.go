@@ -58,7 +58,7 @@ func (r *recorder) unsorted() []string {
 }
 
 func newTree(extended bool) (*Tree, *watch.Manager) {
-	m := watch.NewManager()
+	m := watch.NewManager(nil)
 	return New(Options{ExtendedTypes: extended, Watches: m}), m
 }
 

@@ -48,11 +48,14 @@ type Manager struct {
 	mu    sync.Mutex
 	data  table // getData, exists, persistent and recursive watches
 	child table // getChildren and persistent watches
+	fired func(typ proto.EventType, watchers int)
 }
 
-// NewManager returns an empty Manager.
-func NewManager() *Manager {
-	return &Manager{data: newTable(), child: newTable()}
+// NewManager returns an empty Manager. fired, if not nil, is told how many
+// watchers each Trigger that notified any notified (ZooKeeper's
+// node_*_watch_count summaries); it must be quick and safe for concurrent use.
+func NewManager(fired func(typ proto.EventType, watchers int)) *Manager {
+	return &Manager{data: newTable(), child: newTable(), fired: fired}
 }
 
 func stale(w Watcher) bool {
@@ -131,6 +134,9 @@ func (m *Manager) Trigger(path string, typ proto.EventType, acl []proto.ACL) int
 	ev := proto.WatcherEvent{Type: typ, State: proto.StateSyncConnected, Path: path}
 	for _, w := range fired.list {
 		w.Notify(ev, acl)
+	}
+	if m.fired != nil {
+		m.fired(typ, len(fired.list))
 	}
 	return len(fired.list)
 }

@@ -108,7 +108,7 @@ func TestTriggerRules(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			m := NewManager()
+			m := NewManager(nil)
 			w := &rec{}
 			tc.setup(m, w)
 			for _, tr := range all {
@@ -125,7 +125,7 @@ func TestTriggerRules(t *testing.T) {
 }
 
 func TestNodeDeletedNotifiesOnce(t *testing.T) {
-	m := NewManager()
+	m := NewManager(nil)
 	w, other := &rec{}, &rec{}
 	m.AddData("/n", w)
 	m.AddChild("/n", w)
@@ -151,7 +151,7 @@ func TestNodeDeletedNotifiesOnce(t *testing.T) {
 }
 
 func TestRecursiveAncestorsNotifyOnce(t *testing.T) {
-	m := NewManager()
+	m := NewManager(nil)
 	w := &rec{}
 	m.AddPersistent("/", w, true)
 	m.AddPersistent("/a", w, true)
@@ -169,7 +169,7 @@ func TestRecursiveAncestorsNotifyOnce(t *testing.T) {
 // capture shows a recursive watch re-registered after a one-shot child watch
 // swallowing NodeChildrenChanged. 3.9 keeps both.
 func TestReconnectModesCoexist(t *testing.T) {
-	m := NewManager()
+	m := NewManager(nil)
 	w := &rec{}
 	m.AddChild("/rc", w)
 	m.AddPersistent("/rc", w, false)
@@ -207,7 +207,7 @@ func TestRemoveAndContains(t *testing.T) {
 				for _, n := range matches[sname] {
 					want = want || n == names[typ]
 				}
-				m := NewManager()
+				m := NewManager(nil)
 				w, other := &rec{}, &rec{}
 				setup(m, w)
 				if m.Contains("/p", other, typ) || m.Remove("/p", other, typ) {
@@ -241,7 +241,7 @@ func TestRemoveAndContains(t *testing.T) {
 }
 
 func TestRemoveOneModeKeepsOthers(t *testing.T) {
-	m := NewManager()
+	m := NewManager(nil)
 	w := &rec{}
 	m.AddData("/p", w)
 	m.AddChild("/p", w)
@@ -274,7 +274,7 @@ func TestRemoveOneModeKeepsOthers(t *testing.T) {
 }
 
 func TestRemoveWatcher(t *testing.T) {
-	m := NewManager()
+	m := NewManager(nil)
 	w, other := &rec{}, &rec{}
 	for _, p := range []string{"/a", "/b", "/c"} {
 		m.AddData(p, w)
@@ -297,7 +297,7 @@ func TestRemoveWatcher(t *testing.T) {
 }
 
 func TestStaleWatcherIgnored(t *testing.T) {
-	m := NewManager()
+	m := NewManager(nil)
 	w := &rec{stale: true}
 	m.AddData("/a", w)
 	m.AddExist("/a", w)
@@ -314,7 +314,7 @@ func TestStaleWatcherIgnored(t *testing.T) {
 // "1 connections watching 2 paths / Total watches:2", wchc and wchp list
 // /fourlw and /zookeeper only (ZooKeeper reports the data table).
 func TestIntrospectionMatches4lwCapture(t *testing.T) {
-	m := NewManager()
+	m := NewManager(nil)
 	w := &rec{name: "0x100000456e4001e"}
 	m.AddData("/fourlw", w)
 	m.AddChild("/", w)
@@ -344,7 +344,7 @@ func TestIntrospectionMatches4lwCapture(t *testing.T) {
 }
 
 func TestManyWatchersOnePath(t *testing.T) {
-	m := NewManager()
+	m := NewManager(nil)
 	ws := make([]*rec, 1000)
 	for i := range ws {
 		ws[i] = &rec{}
@@ -363,7 +363,7 @@ func TestManyWatchersOnePath(t *testing.T) {
 }
 
 func TestConcurrentUse(t *testing.T) {
-	m := NewManager()
+	m := NewManager(nil)
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
 		wg.Add(1)
@@ -400,7 +400,7 @@ func TestConcurrentUse(t *testing.T) {
 }
 
 func BenchmarkTriggerNoWatch(b *testing.B) {
-	m := NewManager()
+	m := NewManager(nil)
 	m.AddData("/other", &rec{})
 	b.ReportAllocs()
 	for b.Loop() {
@@ -409,7 +409,7 @@ func BenchmarkTriggerNoWatch(b *testing.B) {
 }
 
 func BenchmarkTriggerOneShot(b *testing.B) {
-	m := NewManager()
+	m := NewManager(nil)
 	w := &rec{}
 	b.ReportAllocs()
 	for b.Loop() {
