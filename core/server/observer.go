@@ -14,8 +14,8 @@ import (
 // for concurrent use.
 type Observer interface {
 	// Track is called once, before the node recovers, with its counters
-	// and summaries under ZooKeeper's ServerMetrics names; an exporter
-	// reads the counters and sets the summaries' sinks.
+	// and summaries under ZooKeeper's ServerMetrics names, for an exporter
+	// to read at every scrape.
 	Track(reg *stats.Registry)
 	// RequestDone reports a request answered (pings included), d after it
 	// was read.

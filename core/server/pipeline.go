@@ -55,12 +55,12 @@ func (s *Server) submit(r *request) {
 		}
 		return
 	}
-	start := time.Now()
+	start := s.cfg.Now() // the clock r.start was read from
 	if !r.start.IsZero() {
 		s.zk.prepQueueTime.Add(millis(start.Sub(r.start)))
 	}
 	p := s.prepare(r)
-	p.queued = time.Now()
+	p.queued = s.cfg.Now()
 	took := millis(p.queued.Sub(start))
 	s.zk.prepProcessTime.Add(took)
 	if r.op == proto.OpCloseSession {
@@ -68,7 +68,7 @@ func (s *Server) submit(r *request) {
 	}
 	s.proposals <- p
 	s.zk.syncQueued.Add(1)
-	s.zk.proposalProcessTime.Add(millis(time.Since(p.queued)))
+	s.zk.proposalProcessTime.Add(millis(s.cfg.Now().Sub(p.queued)))
 }
 
 // prepare turns r into a proposal. Every write takes a zxid, failed ones
@@ -138,7 +138,7 @@ func (s *Server) logLoop() {
 				break drain
 			}
 		}
-		flush := time.Now()
+		flush := s.cfg.Now()
 		s.zk.syncQueueSize.Add(int64(len(batch) + len(s.proposals)))
 		for _, p := range batch {
 			s.zk.syncQueueTime.Add(millis(flush.Sub(p.queued)))
@@ -153,7 +153,7 @@ func (s *Server) logLoop() {
 			s.log.Info("the txn log takes writes again", "last_durable_zxid", fmt.Sprintf("%#x", s.zab.Committed()))
 		}
 		s.applies <- append([]*proposal(nil), batch...)
-		flushed := time.Now()
+		flushed := s.cfg.Now()
 		s.zk.syncFlushTime.Add(millis(flushed.Sub(flush)))
 		for _, p := range batch {
 			s.zk.syncQueueAndFlushTime.Add(millis(flushed.Sub(p.queued)))
