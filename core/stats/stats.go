@@ -7,6 +7,7 @@
 package stats
 
 import (
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -117,13 +118,16 @@ func (s *Summary) Read() Reading {
 // once.
 func (s *Summary) ReadQuantiles(qs []float64) (Reading, []float64) {
 	r := Reading{Count: s.count.Load(), Sum: s.sum.Load()}
-	sample := make([]int64, min(r.Count, int64(len(s.sample))))
-	for i := range sample {
-		sample[i] = s.sample[i].Load()
-	}
 	if r.Count > 0 {
 		r.Min, r.Max = s.min.Load(), s.max.Load()
 		r.Avg = float64(r.Sum) / float64(r.Count)
+	}
+	if s.level != Advanced && len(qs) == 0 {
+		return r, nil // mntr's Basic keys need no sample
+	}
+	sample := make([]int64, min(r.Count, int64(len(s.sample))))
+	for i := range sample {
+		sample[i] = s.sample[i].Load()
 	}
 	slices.Sort(sample)
 	if s.level == Advanced {
@@ -209,17 +213,10 @@ func (s *SummarySet) create(key string) *Summary {
 // Each calls fn for every key's summary, in key order.
 func (s *SummarySet) Each(fn func(key string, sum *Summary)) {
 	s.mu.RLock()
-	keys := make([]string, 0, len(s.byKey))
-	for k := range s.byKey {
-		keys = append(keys, k)
-	}
+	byKey := maps.Clone(s.byKey)
 	s.mu.RUnlock()
-	slices.Sort(keys)
-	for _, k := range keys {
-		s.mu.RLock()
-		sum := s.byKey[k]
-		s.mu.RUnlock()
-		fn(k, sum)
+	for _, k := range slices.Sorted(maps.Keys(byKey)) {
+		fn(k, byKey[k])
 	}
 }
 
